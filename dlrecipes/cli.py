@@ -1,0 +1,214 @@
+"""``python -m recipes``: list, describe, run and evaluate recipes.
+
+The CLI is thin: it parses arguments and calls :mod:`dlrecipes.runner`; every
+command is also a Python call. A mistake a user can make (unknown recipe or key,
+wrong type, missing file, offline dataset, NaN loss) prints one line starting
+with ``error:`` and exits with status 2, without a traceback.
+
+``list`` and ``list-data`` import neither TensorFlow nor Keras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from dlrecipes import registry
+from dlrecipes.recipe import RecipeError, recipe_to_toml
+
+EXIT_USER_ERROR = 2
+
+
+def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recipe", help="a recipe name, or a path to a .toml / .py recipe file")
+    parser.add_argument(
+        "--smoke", action="store_true", help="use the recipe's smoke profile (seconds on CPU)"
+    )
+    parser.add_argument("--profile", help="use a named profile of the recipe")
+    parser.add_argument(
+        "--config", type=Path, help="a TOML file of overrides shaped like a recipe ([train] ...)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one field, e.g. --set train.learning_rate=0.01 (repeatable)",
+    )
+    parser.add_argument("--seed", type=int, help="the random seed (default: the recipe's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m recipes``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m recipes",
+        description="Classic deep learning, one recipe per architecture.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="every recipe with its lecture and summary")
+    listing.add_argument("--lecture", help="only recipes of this lecture (substring match)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
+    commands.add_parser("list-data", help="the data sources a recipe can name")
+
+    describe = commands.add_parser(
+        "describe", help="the resolved recipe as TOML, the model summary and parameter counts"
+    )
+    _add_recipe_options(describe)
+
+    run = commands.add_parser("run", help="train, evaluate and save a recipe")
+    _add_recipe_options(run)
+    run.add_argument("--out", type=Path, default=Path("runs"), help="root of run directories")
+    run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue an interrupted run")
+    run.add_argument(
+        "--play",
+        type=Path,
+        metavar="RUN_DIR",
+        help="RL: evaluate the saved agent of RUN_DIR instead of training",
+    )
+    run.add_argument("--episodes", type=int, default=10, help="with --play: episodes to play")
+    run.add_argument("--record", type=Path, help="with --play: write a GIF of one episode here")
+    run.add_argument(
+        "--quiet", action="store_true", help="no progress bars (Keras verbose=2: a line per epoch)"
+    )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when the recipe's expectation is not reached",
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate", help="evaluate a saved run on its test split or another data source"
+    )
+    evaluate.add_argument("run_dir", type=Path, help="a run directory (holds model.keras)")
+    evaluate.add_argument("--data", help="another data source, e.g. mnist_idx:DIR")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return parser
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_list(args) -> int:
+    recipes = registry.all_recipes()
+    if args.lecture:
+        recipes = [r for r in recipes if args.lecture.lower() in r.lecture.lower()]
+    if args.json:
+        rows = [
+            {"name": r.name, "lecture": r.lecture, "summary": r.summary, "task": r.task}
+            for r in recipes
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max((len(r.name) for r in recipes), default=4)
+    lecture_width = max((len(r.lecture) for r in recipes), default=7)
+    print(f"{'recipe':<{width}}  {'lecture':<{lecture_width}}  summary")
+    for recipe in sorted(recipes, key=lambda r: (r.lecture, r.name)):
+        print(f"{recipe.name:<{width}}  {recipe.lecture:<{lecture_width}}  {recipe.summary}")
+    return 0
+
+
+def cmd_list_data(args) -> int:
+    from dlrecipes.data import SOURCES
+
+    width = max(len(name) for name in SOURCES)
+    for name, source in sorted(SOURCES.items()):
+        print(f"{name:<{width}}  {source.description}  (e.g. {source.example})")
+    return 0
+
+
+def _resolved(args):
+    from dlrecipes.runner import prepare_recipe
+
+    return prepare_recipe(
+        args.recipe,
+        profile="smoke" if args.smoke else args.profile,
+        config=args.config,
+        overrides=args.overrides,
+        seed=args.seed,
+    )
+
+
+def cmd_describe(args) -> int:
+    recipe = _resolved(args)
+    print(recipe_to_toml(recipe))
+    if recipe.task != "supervised":
+        return 0
+    from dlrecipes import data
+    from dlrecipes.runner import build_model, parameter_counts
+
+    splits = data.load(recipe.data, seed=recipe.seed)
+    model = build_model(recipe, splits)
+    print(f"# data: {splits.summary()}")
+    model.summary(expand_nested=True)
+    counts = parameter_counts(model)
+    print(f"trainable parameters: {counts['trainable']:,}")
+    print(f"non-trainable parameters: {counts['non_trainable']:,}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from dlrecipes import runner
+
+    if args.play is not None:
+        from dlrecipes import rl
+
+        result = rl.play(args.play, episodes=args.episodes, record=args.record)
+        print(json.dumps(result, indent=2))
+        return 0
+    result = runner.run(
+        args.recipe,
+        smoke=args.smoke,
+        profile=args.profile,
+        config=args.config,
+        overrides=args.overrides,
+        seed=args.seed,
+        out=args.out,
+        resume=args.resume,
+        verbose=2 if args.quiet else "auto",
+    )
+    print(runner.summary_line(result))
+    if args.check and result.reached is False:
+        return 1
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from dlrecipes import runner
+
+    result = runner.evaluate(args.run_dir, data=args.data)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['run_dir']} on {result['data']} ({result['examples']} test examples)")
+    for name, value in result["metrics"].items():
+        print(f"  {name}: {value:.4f}")
+    return 0
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "list-data": cmd_list_data,
+    "describe": cmd_describe,
+    "run": cmd_run,
+    "evaluate": cmd_evaluate,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (2 for a user error, without a traceback)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RecipeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: continue a run with --resume RUN_DIR", file=sys.stderr)
+        return 130

@@ -1,0 +1,31 @@
+"""Experiments for ``task = "custom"`` recipes: ``(recipe, run_dir) -> metrics``.
+
+Some lecture demonstrations are not a single ``model.fit`` (a NumPy
+backpropagation check, fits at several widths, a perceptron's mistake count).
+Each is a function here, named by the recipe's ``experiment`` field; it writes
+its plots under ``run_dir / "plots"`` and returns a flat dict of final metrics
+that contains the recipe's ``expect.metric``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+
+# experiment name -> "module:function", imported on first use.
+EXPERIMENTS: dict[str, str] = {}
+
+
+def get(name: str):
+    """The experiment function called ``name``."""
+    from dlrecipes.recipe import RecipeError
+
+    if name not in EXPERIMENTS:
+        close = difflib.get_close_matches(name, EXPERIMENTS, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise RecipeError(
+            f"unknown experiment {name!r}.{hint} Expected one of: "
+            f"{', '.join(sorted(EXPERIMENTS)) or 'none'}"
+        )
+    module_name, function_name = EXPERIMENTS[name].split(":")
+    return getattr(importlib.import_module(module_name), function_name)

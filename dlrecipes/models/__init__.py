@@ -1,0 +1,53 @@
+"""Model builders, grouped by lecture: ``(**options) -> keras.Model``, pure, no data access.
+
+    >>> from dlrecipes.models import mlp, lenet5
+    >>> from dlrecipes.models import get
+    >>> get("mlp") is mlp
+    True
+
+The runner fills ``input_shape`` and ``num_classes`` / ``num_outputs`` from the
+data when a builder accepts them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+
+# builder name -> module that defines it; modules are imported on first use.
+BUILDERS: dict[str, str] = {
+    "linear_regression": "dlrecipes.models.linear",
+    "logistic_regression": "dlrecipes.models.linear",
+    "softmax_regression": "dlrecipes.models.linear",
+    "mlp": "dlrecipes.models.mlp",
+    "lenet5": "dlrecipes.models.cnn",
+    "convnet": "dlrecipes.models.cnn",
+    "resnet_small": "dlrecipes.models.cnn",
+    "conv_demo": "dlrecipes.models.cnn",
+    "qnet": "dlrecipes.models.qnet",
+}
+
+
+def builder_names() -> list[str]:
+    """All builder names."""
+    return sorted(BUILDERS)
+
+
+def get(name: str):
+    """The builder function called ``name``; unknown names list close matches."""
+    if name not in BUILDERS:
+        close = difflib.get_close_matches(name, BUILDERS, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"unknown model builder {name!r}.{hint} Expected one of: {', '.join(builder_names())}"
+        )
+    return getattr(importlib.import_module(BUILDERS[name]), name)
+
+
+def __getattr__(name: str):
+    if name in BUILDERS:
+        return get(name)
+    raise AttributeError(f"module 'dlrecipes.models' has no attribute {name!r}")
+
+
+__all__ = ["BUILDERS", "builder_names", "get", *BUILDERS]

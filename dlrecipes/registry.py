@@ -1,0 +1,94 @@
+"""Find recipes: the modules of the ``recipes`` package, or a user's file.
+
+- ``names()`` lists the modules in ``recipes/`` (pkgutil; nothing heavy is imported).
+- ``get(name)`` imports ``recipes.<name>`` and returns its ``RECIPE``; the recipe's
+  ``name`` must equal the module name.
+- ``load(path)`` reads a user recipe: a ``.toml`` file (no code executed) or a
+  ``.py`` module of the user's own that defines ``RECIPE``.
+- ``find(name_or_path)`` does whichever applies.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import pkgutil
+from pathlib import Path
+
+from dlrecipes.recipe import Recipe, RecipeError, recipe_from_toml
+
+PACKAGE = "recipes"
+
+
+def names() -> list[str]:
+    """Names of the built-in recipes (modules of the ``recipes`` package)."""
+    package = importlib.import_module(PACKAGE)
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def _check(recipe, expected_name: str, where: str) -> Recipe:
+    if not isinstance(recipe, Recipe):
+        raise RecipeError(
+            f"{where} must define RECIPE = Recipe(...). Received: {type(recipe).__name__}"
+        )
+    if recipe.name != expected_name:
+        raise RecipeError(
+            f"a recipe's name must equal its module name: {where} defines name="
+            f"{recipe.name!r}, expected {expected_name!r}"
+        )
+    return recipe
+
+
+def get(name: str) -> Recipe:
+    """The built-in recipe called ``name``; unknown names list close matches."""
+    available = names()
+    if name not in available:
+        close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise RecipeError(
+            f"unknown recipe {name!r}.{hint} Run 'python -m recipes list' to see all "
+            f"{len(available)} recipes."
+        )
+    module = importlib.import_module(f"{PACKAGE}.{name}")
+    return _check(getattr(module, "RECIPE", None), name, f"recipes/{name}.py")
+
+
+def load(path: str | Path) -> Recipe:
+    """A user recipe from a ``.toml`` file or a ``.py`` module given by path."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"recipe file not found. Received: {str(path)!r}")
+    if path.suffix == ".toml":
+        return recipe_from_toml(path)
+    if path.suffix == ".py":
+        spec = importlib.util.spec_from_file_location(f"user_recipe_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        recipe = _check(getattr(module, "RECIPE", None), path.stem, str(path))
+        if recipe.name in names():
+            raise RecipeError(
+                f"recipe name {recipe.name!r} in {str(path)!r} duplicates a built-in recipe; "
+                "rename the file and the recipe"
+            )
+        return recipe
+    raise RecipeError(f"a recipe file must end in .toml or .py. Received: {str(path)!r}")
+
+
+def find(name_or_path: str | Path | Recipe) -> Recipe:
+    """A Recipe given itself, a built-in name, or a path to a .toml/.py file."""
+    if isinstance(name_or_path, Recipe):
+        return name_or_path
+    text = str(name_or_path)
+    if text.endswith((".toml", ".py")) or "/" in text:
+        return load(text)
+    return get(text)
+
+
+def all_recipes() -> list[Recipe]:
+    """Every built-in recipe, in name order."""
+    return [get(name) for name in names()]
