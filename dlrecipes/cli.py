@@ -82,6 +82,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit with status 1 when the recipe's expectation is not reached",
     )
 
+    tune = commands.add_parser("tune", help="hyperparameter search over the recipe's space")
+    _add_recipe_options(tune)
+    tune.add_argument("--trials", type=int, help="number of trials (default: the recipe's)")
+    tune.add_argument(
+        "--tuner", choices=("random", "bayesian", "hyperband"), default="random", help="search"
+    )
+    tune.add_argument("--out", type=Path, default=Path("runs"), help="root of search directories")
+    tune.add_argument(
+        "--retrain-best",
+        action="store_true",
+        help="train the best configuration on train+validation and evaluate on test",
+    )
+    tune.add_argument("--workers", type=int, default=0, help="distributed: K worker processes")
+    tune.add_argument(
+        "--fresh", action="store_true", help="start a new search instead of resuming"
+    )
+
+    compare = commands.add_parser(
+        "compare", help="run a recipe's variants with the same seed, data and budget"
+    )
+    _add_recipe_options(compare)
+    compare.add_argument("--out", type=Path, default=Path("runs"), help="root of run directories")
+    compare.add_argument("--only", action="append", default=[], help="run only these variants")
+
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a saved run on its test split or another data source"
     )
@@ -191,12 +215,26 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    from dlrecipes import tuning
+
+    return tuning.cli_tune(args)
+
+
+def cmd_compare(args) -> int:
+    from dlrecipes import compare
+
+    return compare.cli_compare(args)
+
+
 COMMANDS = {
     "list": cmd_list,
     "list-data": cmd_list_data,
     "describe": cmd_describe,
     "run": cmd_run,
     "evaluate": cmd_evaluate,
+    "tune": cmd_tune,
+    "compare": cmd_compare,
 }
 
 
