@@ -95,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train the best configuration on train+validation and evaluate on test",
     )
     tune.add_argument("--workers", type=int, default=0, help="distributed: K worker processes")
-    tune.add_argument(
-        "--fresh", action="store_true", help="start a new search instead of resuming"
-    )
+    tune.add_argument("--fresh", action="store_true", help="start a new search instead of resuming")
 
     compare = commands.add_parser(
         "compare", help="run a recipe's variants with the same seed, data and budget"

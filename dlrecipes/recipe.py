@@ -339,6 +339,8 @@ class Recipe:
         seed: the random seed (``--seed`` overrides it).
         reference: the paper or lecture the recipe reproduces.
         experiment: for ``task = "custom"``, a function name in :mod:`dlrecipes.experiments`.
+        reports: extra reports run after training (names in :mod:`dlrecipes.reports`),
+            e.g. ``("filters", "feature_maps")`` for CNN plots or ``("samples",)``.
     """
 
     name: str
@@ -356,6 +358,7 @@ class Recipe:
     seed: int = 0
     reference: str = ""
     experiment: str = ""
+    reports: tuple[str, ...] = ()
 
     def __post_init__(self):
         _check_choice("task", self.task, TASKS)

@@ -387,10 +387,11 @@ def _fail(run_dir: Path | None, error: BaseException) -> None:
 
 def _run_supervised(recipe, run_dir, out, started, resumed, verbose) -> RunResult:
     from dlrecipes import data as data_sources
-    from dlrecipes import plots
+    from dlrecipes import plots, reports
     from dlrecipes.training import compile_model, fit, set_seed
 
-    set_seed(recipe.seed)
+    reports.validate(recipe.reports)
+    set_seed(recipe.seed, recipe.train.jit_compile)
     splits = data_sources.load(recipe.data, seed=recipe.seed)
     model = build_model(recipe, splits)
     compile_model(model, recipe.train, len(splits.x_train))
@@ -416,6 +417,7 @@ def _run_supervised(recipe, run_dir, out, started, resumed, verbose) -> RunResul
                 run_dir / "plots" / "confusion_matrix.png",
                 title=f"{recipe.name}: confusion matrix (test)",
             )
+        extra = reports.run_all(recipe.reports, model, splits, recipe, run_dir)
         last = {k: v[-1] for k, v in result.history.items() if v}
         metrics = {
             **_common_metrics(recipe, run_dir),
@@ -424,6 +426,7 @@ def _run_supervised(recipe, run_dir, out, started, resumed, verbose) -> RunResul
             "train": {k: v for k, v in last.items() if not k.startswith("val_")},
             "classification": report,
             "expect": _expectation(recipe, test["metrics"]),
+            "reports": extra,
             "parameters": parameter_counts(model),
             "data": {
                 "source": splits.source,
@@ -485,7 +488,7 @@ def _run_custom(recipe, run_dir, out, started) -> RunResult:
     try:
         from dlrecipes.training import set_seed
 
-        set_seed(recipe.seed)
+        set_seed(recipe.seed, recipe.train.jit_compile)
         (run_dir / "plots").mkdir(exist_ok=True)
         results = function(recipe, run_dir)
         metrics = {

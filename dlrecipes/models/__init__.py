@@ -20,12 +20,33 @@ BUILDERS: dict[str, str] = {
     "logistic_regression": "dlrecipes.models.linear",
     "softmax_regression": "dlrecipes.models.linear",
     "mlp": "dlrecipes.models.mlp",
+    "matched_mlp": "dlrecipes.models.foundations",
+    "perceptron": "dlrecipes.models.perceptron",
     "lenet5": "dlrecipes.models.cnn",
     "convnet": "dlrecipes.models.cnn",
     "resnet_small": "dlrecipes.models.cnn",
     "conv_demo": "dlrecipes.models.cnn",
     "qnet": "dlrecipes.models.qnet",
+    "sequence_classifier": "dlrecipes.models.rnn",
+    "sequence_regressor": "dlrecipes.models.rnn",
+    "char_language_model": "dlrecipes.models.rnn",
 }
+
+
+def _bind_builders() -> None:
+    """Bind each builder function as a package attribute.
+
+    A submodule import sets ``dlrecipes.models.mlp`` to the *module* ``mlp.py``;
+    binding the functions here makes ``from dlrecipes.models import mlp`` the builder.
+    """
+    for builder_name, module_name in BUILDERS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue  # an optional builder module that is not installed
+        globals()[builder_name] = getattr(module, builder_name)
 
 
 def builder_names() -> list[str]:
@@ -41,13 +62,26 @@ def get(name: str):
         raise ValueError(
             f"unknown model builder {name!r}.{hint} Expected one of: {', '.join(builder_names())}"
         )
-    return getattr(importlib.import_module(BUILDERS[name]), name)
+    builder = getattr(importlib.import_module(BUILDERS[name]), name)
+    globals()[name] = builder
+    return builder
+
+
+# other public names of builder modules (constants such as the conv_demo image)
+CONSTANTS: dict[str, str] = {
+    "CONV_DEMO_IMAGE": "dlrecipes.models.cnn",
+    "CONV_DEMO_FILTERS": "dlrecipes.models.cnn",
+}
 
 
 def __getattr__(name: str):
     if name in BUILDERS:
         return get(name)
+    if name in CONSTANTS:
+        return getattr(importlib.import_module(CONSTANTS[name]), name)
     raise AttributeError(f"module 'dlrecipes.models' has no attribute {name!r}")
 
 
 __all__ = ["BUILDERS", "builder_names", "get", *BUILDERS]
+
+_bind_builders()

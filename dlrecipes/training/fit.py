@@ -18,6 +18,7 @@ from dlrecipes.recipe import RecipeError
 from dlrecipes.training.callbacks import DivergenceGuard, Throughput
 from dlrecipes.training.optimizers import make_optimizer
 
+MIN_STEPS_BETWEEN_BACKUPS = 25
 CUSTOM_LOSSES = {"rbf_map": ("dlrecipes.losses", "RBFMAPLoss")}
 CUSTOM_METRICS = {"rbf_accuracy": ("dlrecipes.metrics", "RBFAccuracy")}
 
@@ -111,8 +112,14 @@ def fit(
         )
     if run_dir is not None:
         run_dir = Path(run_dir)
+        # Back up every epoch, but at most every MIN_STEPS_BETWEEN_BACKUPS steps: a
+        # tiny epoch (XOR: one step) would otherwise spend its time writing files.
+        epoch_steps = steps_per_epoch(len(splits.x_train), train.batch_size)
+        save_freq = (
+            "epoch" if epoch_steps >= MIN_STEPS_BETWEEN_BACKUPS else MIN_STEPS_BETWEEN_BACKUPS
+        )
         all_callbacks += [
-            keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq=save_freq),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=resume),
         ]
         if train.tensorboard:
