@@ -24,9 +24,8 @@ def get(name: str):
     if name not in REPORTS:
         close = difflib.get_close_matches(name, REPORTS, n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise RecipeError(
-            f"unknown report {name!r}.{hint} Expected one of: {', '.join(sorted(REPORTS)) or 'none'}"
-        )
+        known = ", ".join(sorted(REPORTS)) or "none"
+        raise RecipeError(f"unknown report {name!r}.{hint} Expected one of: {known}")
     module_name, function_name = REPORTS[name].split(":")
     return getattr(importlib.import_module(module_name), function_name)
 

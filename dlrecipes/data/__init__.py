@@ -47,6 +47,21 @@ SOURCES: dict[str, Source] = {
         "embedded: linearly separable 2-D points with a margin",
         "separable",
     ),
+    "adding": Source(
+        "dlrecipes.data.sequences:adding",
+        "embedded: the adding problem, T steps of (value, marker); target the marked sum",
+        "adding:100",
+    ),
+    "text": Source(
+        "dlrecipes.data.sequences:text",
+        "file: a text file as next-character windows (bare 'text' = stdlib_text)",
+        "text:../shared/data/tinyshakespeare/input.txt",
+    ),
+    "stdlib_text": Source(
+        "dlrecipes.data.sequences:stdlib_text",
+        "embedded: Python's standard library sources as a character corpus",
+        "stdlib_text",
+    ),
     "mnist_idx": Source(
         "dlrecipes.data.files:mnist_idx",
         "file: a directory with the four MNIST IDX files (gzipped or not)",

@@ -13,7 +13,18 @@ import difflib
 import importlib
 
 # experiment name -> "module:function", imported on first use.
-EXPERIMENTS: dict[str, str] = {}
+EXPERIMENTS: dict[str, str] = {
+    "perceptron": "dlrecipes.experiments.foundations:perceptron",
+    "linear_regression": "dlrecipes.experiments.foundations:linear_regression",
+    "decision_boundary": "dlrecipes.experiments.foundations:decision_boundary",
+    "backprop": "dlrecipes.experiments.foundations:backprop",
+    "universal_approximation": "dlrecipes.experiments.foundations:universal_approximation",
+    "deep_vs_wide": "dlrecipes.experiments.foundations:deep_vs_wide",
+    "activations": "dlrecipes.experiments.foundations:activations",
+    "initializers": "dlrecipes.experiments.foundations:initializers",
+    "losses": "dlrecipes.experiments.foundations:losses",
+    "conv_demo": "dlrecipes.experiments.cnn:conv_demo",
+}
 
 
 def get(name: str):

@@ -26,6 +26,9 @@ def mlp(
     l1: float = 0.0,
     l2: float = 0.0,
     batch_norm: bool = False,
+    maxout_pieces: int = 2,
+    output_activation: str = "auto",
+    output_initializer="glorot_uniform",
     name: str = "mlp",
 ):
     """A fully connected network: input -> hidden layers -> task head.
@@ -38,12 +41,20 @@ def mlp(
             softmax regression.
         num_layers, units: when both are > 0 they replace ``hidden_units`` with
             ``num_layers`` layers of ``units`` each (handy in search spaces).
-        activation: hidden activation (any Keras name, or ``scaled_tanh``).
+        activation: hidden activation (any Keras name, or ``scaled_tanh``), or
+            ``"maxout"``: each hidden layer is a :class:`~dlrecipes.layers.maxout.Maxout`
+            layer of ``maxout_pieces`` linear pieces per unit (Goodfellow et al. 2013).
         dropout: dropout rate after each hidden layer (Srivastava et al. 2014).
         binary: with ``num_classes=2``, one sigmoid unit instead of a 2-way softmax.
         kernel_initializer: weight initialisation (``glorot_uniform``, ``he_normal``, ...).
         l1, l2: weight penalties lambda * sum|w| and lambda * sum w^2 on hidden kernels.
         batch_norm: batch normalisation before each hidden activation.
+        maxout_pieces: k, the linear pieces per unit when ``activation="maxout"``.
+        output_activation: ``"auto"`` (softmax for classes, sigmoid when ``binary``,
+            linear for regression) or a Keras activation name for the head, e.g.
+            ``"linear"`` for class *scores* trained with a multi-class hinge loss.
+        output_initializer: initialisation of the head's kernel (``kernel_initializer``
+            only covers the hidden layers); set both to initialise every layer alike.
 
     Returns:
         A ``keras.Model`` (batch, *input_shape) -> (batch, K) (or (batch, 1)).
@@ -56,6 +67,12 @@ def mlp(
     """
     check_input_shape(input_shape)
     check_rate("dropout", dropout)
+    check_positive("maxout_pieces", maxout_pieces)
+    if activation == "maxout" and batch_norm:
+        raise ValueError(
+            "batch_norm is not supported with activation='maxout'. "
+            f"Received: activation={activation!r}, batch_norm={batch_norm}"
+        )
     hidden_units = (hidden_units,) if isinstance(hidden_units, int) else tuple(hidden_units)
     if num_layers > 0 and units > 0:
         hidden_units = (units,) * num_layers
@@ -72,6 +89,19 @@ def mlp(
     inputs = keras.Input(shape=tuple(input_shape), name="x")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for index, units in enumerate(hidden_units, start=1):
+        if activation == "maxout":
+            from dlrecipes.layers.maxout import Maxout
+
+            x = Maxout(
+                units,
+                num_pieces=maxout_pieces,
+                kernel_initializer=kernel_initializer,
+                kernel_regularizer=regularizer,
+                name=f"hidden_{index}",
+            )(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout, name=f"dropout_{index}")(x)
+            continue
         x = keras.layers.Dense(
             units,
             activation=None if batch_norm else activation,
@@ -85,9 +115,15 @@ def mlp(
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{index}")(x)
     if num_classes > 0 and binary:
-        outputs = keras.layers.Dense(1, activation="sigmoid", name="output")(x)
+        width, head = 1, "sigmoid"
     elif num_classes > 0:
-        outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(x)
+        width, head = num_classes, "softmax"
     else:
-        outputs = keras.layers.Dense(num_outputs, name="output")(x)
+        width, head = num_outputs, "linear"
+    outputs = keras.layers.Dense(
+        width,
+        activation=head if output_activation == "auto" else output_activation,
+        kernel_initializer=output_initializer,
+        name="output",
+    )(x)
     return keras.Model(inputs, outputs, name=name)
