@@ -141,6 +141,7 @@ class TrainSpec:
         steps_per_execution: train steps run per compiled call.
         mixed_precision: train in ``mixed_float16`` (useful on GPUs).
         tensorboard: write TensorBoard logs in the run directory.
+        shuffle: reshuffle the training split every epoch.
         verbose: Keras progress output: ``auto``, ``0``, ``1`` or ``2``.
     """
 
@@ -161,6 +162,7 @@ class TrainSpec:
     steps_per_execution: int = 1
     mixed_precision: bool = False
     tensorboard: bool = True
+    shuffle: bool = True
     verbose: str = "auto"
 
     def __post_init__(self):

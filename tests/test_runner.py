@@ -135,7 +135,13 @@ def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Throughput, "on_epoch_end", crash_after_second_epoch)
     with pytest.raises(KeyboardInterrupt):
-        dlrecipes.run("mlp", smoke=True, overrides=["train.epochs=4"], out=tmp_path, verbose=0)
+        dlrecipes.run(
+            "mlp",
+            smoke=True,
+            overrides=["train.epochs=4", "train.batch_size=8"],
+            out=tmp_path,
+            verbose=0,
+        )
     (run_dir,) = (tmp_path / "mlp").iterdir()
     assert not (run_dir / "metrics.json").exists()
     assert (run_dir / "backup").is_dir()

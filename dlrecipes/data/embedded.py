@@ -55,11 +55,29 @@ def digits(argument: str, options: dict, seed: int) -> RawData:
 
 
 def xor(argument: str, options: dict, seed: int) -> RawData:
-    """The XOR truth table: four points that no linear model separates."""
-    check_options("xor", options, ())
+    """The XOR truth table: four points that no linear model separates.
+
+    Option ``repeat`` (default 1) tiles the four points in the training split, so
+    that one epoch is ``repeat`` full-batch steps (cheap with ``steps_per_execution``);
+    the test split stays the four points.
+    """
+    check_options("xor", options, ("repeat",))
+    repeat = _option(options, "repeat", 1, int)
+    if repeat < 1:
+        raise RecipeError(f"data.options.repeat must be >= 1. Received: {repeat}")
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
     y = np.array([0, 1, 1, 0], dtype="int32")
-    return RawData(x=x, y=y, kind="flat", class_names=("0", "1"), same_splits=True)
+    if repeat == 1:
+        return RawData(x=x, y=y, kind="flat", class_names=("0", "1"), same_splits=True)
+    return RawData(
+        x=np.tile(x, (repeat, 1)),
+        y=np.tile(y, repeat),
+        x_test=x,
+        y_test=y,
+        kind="flat",
+        class_names=("0", "1"),
+        same_splits=True,
+    )
 
 
 def spirals(argument: str, options: dict, seed: int) -> RawData:

@@ -31,8 +31,10 @@ def _split(x, y, fraction: float, seed: int, classification: bool):
 def split(raw: RawData, spec, seed: int):
     """(x_train, y_train, x_val, y_val, x_test, y_test), deterministic for ``seed``."""
     classification = raw.task == "classification"
-    if raw.same_splits:
-        return raw.x, raw.y, raw.x, raw.y, raw.x, raw.y
+    if raw.same_splits:  # no split: train in the given order, evaluate on x_test (or x)
+        x_eval = raw.x if raw.x_test is None else raw.x_test
+        y_eval = raw.y if raw.y_test is None else raw.y_test
+        return raw.x, raw.y, x_eval, y_eval, x_eval, y_eval
     if raw.x_test is not None:
         x, y, x_test, y_test = raw.x, raw.y, raw.x_test, raw.y_test
     else:
@@ -103,9 +105,9 @@ def _prepare_inputs(x: np.ndarray, raw: RawData, spec) -> tuple[np.ndarray, int 
             f"data.image_size and data.pad_to need image data; {spec.source!r} is {raw.kind}"
         )
     if layout == "flat":
-        x = x.reshape(len(x), -1)
+        x = x.reshape(len(x), int(np.prod(x.shape[1:])))
     elif layout == "sequence" and raw.kind == "image":
-        x = x.reshape(len(x), x.shape[1], -1)  # rows as time steps: (N, H, W * C)
+        x = x.reshape(len(x), x.shape[1], int(np.prod(x.shape[2:])))  # rows: (N, H, W * C)
     elif layout == "image" and raw.kind != "image":
         raise RecipeError(
             f"data.layout='image' needs an image source; {spec.source!r} gives {raw.kind} data"

@@ -20,8 +20,8 @@ class RawData:
         value_range: the known (low, high) of the raw values, used by ``scale="unit"``;
             ``None`` when values are already in a sensible range.
         class_names: a name per class, for classification.
-        same_splits: train, validation and test are the same examples (e.g. XOR's
-            four corners); no split is made.
+        same_splits: no split is made: training uses ``x`` in its order, validation
+            and test use ``x_test`` (or ``x`` when there is none), e.g. XOR's corners.
         extras: source-specific metadata (e.g. a vocabulary).
     """
 

@@ -138,7 +138,7 @@ def fit(
         validation_data=(splits.x_val, splits.y_val) if has_val else None,
         callbacks=all_callbacks,
         verbose=verbose,
-        shuffle=True,
+        shuffle=train.shuffle,
     )
     if guard.diverged_at is not None:
         epoch, batch = guard.diverged_at
