@@ -1,0 +1,25 @@
+"""Custom layers, one public class per file, registered as ``dlrecipes>ClassName``.
+
+All use ``keras.ops`` only, so they run under the TensorFlow and JAX backends.
+
+- :class:`ConnectionTableConv2D` -- LeNet-5's C3: each output map reads a subset of inputs.
+- :class:`TrainableSubsampling2D` -- LeNet-5's S2/S4: coefficient * (2x2 sum) + bias.
+- :class:`RBFOutput` -- Euclidean RBF units with fixed prototypes (LeNet-5's output).
+- :class:`ScaledTanh` / :func:`scaled_tanh` -- f(a) = 1.7159 tanh(2a/3).
+"""
+
+from dlrecipes.layers.connection_table_conv2d import LENET5_C3_TABLE, ConnectionTableConv2D
+from dlrecipes.layers.rbf_output import DIGIT_FONT_7X12, RBFOutput, default_prototypes
+from dlrecipes.layers.scaled_tanh import ScaledTanh, scaled_tanh
+from dlrecipes.layers.trainable_subsampling import TrainableSubsampling2D
+
+__all__ = [
+    "DIGIT_FONT_7X12",
+    "LENET5_C3_TABLE",
+    "ConnectionTableConv2D",
+    "RBFOutput",
+    "ScaledTanh",
+    "TrainableSubsampling2D",
+    "default_prototypes",
+    "scaled_tanh",
+]

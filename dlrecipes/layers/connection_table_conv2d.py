@@ -1,0 +1,264 @@
+"""LeNet-5's C3 layer: a convolution whose output maps read chosen input maps only."""
+
+import keras
+import numpy as np
+from keras import ops
+
+#: Table I of LeCun et al. (1998): for each of the 16 C3 maps (the columns of
+#: the table), the S2 maps it reads. Maps 0-5 read 3 consecutive maps, 6-11
+#: read 4 consecutive maps, 12-14 read 4 non-consecutive maps, 15 reads all 6.
+LENET5_C3_TABLE = (
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (3, 4, 5),
+    (0, 4, 5),
+    (0, 1, 5),
+    (0, 1, 2, 3),
+    (1, 2, 3, 4),
+    (2, 3, 4, 5),
+    (0, 3, 4, 5),
+    (0, 1, 4, 5),
+    (0, 1, 2, 5),
+    (0, 1, 3, 4),
+    (1, 2, 4, 5),
+    (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+
+
+def _normalize_table(connection_table):
+    """Return ``connection_table`` as a tuple of tuples of ints, or raise ValueError."""
+    message = (
+        "connection_table must be a non-empty sequence with, for each output map, a non-empty "
+        "sequence of distinct non-negative input-map indices. "
+        f"Received: connection_table={connection_table!r}"
+    )
+    if isinstance(connection_table, (str, bytes)) or not hasattr(connection_table, "__len__"):
+        raise ValueError(message)
+    if len(connection_table) == 0:
+        raise ValueError(message)
+    table = []
+    for inputs in connection_table:
+        if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__") or not inputs:
+            raise ValueError(message)
+        row = []
+        for index in inputs:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+                raise ValueError(message)
+            row.append(int(index))
+        if len(set(row)) != len(row):
+            raise ValueError(message)
+        table.append(tuple(row))
+    return tuple(table)
+
+
+def _normalize_kernel_size(kernel_size):
+    received = kernel_size
+    if isinstance(kernel_size, (int, np.integer)) and not isinstance(kernel_size, bool):
+        kernel_size = (kernel_size, kernel_size)
+    if (
+        not isinstance(kernel_size, (tuple, list))
+        or len(kernel_size) != 2
+        or not all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0
+            for k in kernel_size
+        )
+    ):
+        raise ValueError(
+            "kernel_size must be a positive integer or a tuple of 2 positive integers. "
+            f"Received: kernel_size={received!r}"
+        )
+    return tuple(int(k) for k in kernel_size)
+
+
+@keras.saving.register_keras_serializable(package="dlrecipes")
+class ConnectionTableConv2D(keras.layers.Layer):
+    """2D convolution in which output map ``k`` reads only the input maps ``connection_table[k]``.
+
+    This is LeNet-5's layer C3. Each output map sums convolutions over its own
+    subset of the input maps::
+
+        y[b, i, j, k] = activation(bias[k]
+            + sum_{m in table[k]} sum_{u, v} x[b, i + u, j + v, m] * kernel_k[u, v, m'])
+
+    where ``m'`` is the position of ``m`` in ``table[k]``. Only the kernels of
+    existing connections are stored, one weight ``kernel_k`` of shape
+    ``(kernel_height, kernel_width, len(table[k]), 1)`` per output map, so the
+    parameter count is honest: with LeCun's table, 60 connections of 5x5 and
+    16 biases give ``60 * 25 + 16 = 1,516`` parameters (a dense ``Conv2D``
+    with a 0/1 mask would count 2,416).
+
+    The forward pass gathers the connected input maps (``(batch, h, w,
+    total_connections)``), applies one depthwise convolution, and sums each
+    output map's group of channels with a fixed 0/1 matrix. With a full table
+    (every output reads every input) the layer equals ``keras.layers.Conv2D``
+    with the same weights.
+
+    LeCun's reasons for the table: it keeps the number of connections in
+    bounds and, more importantly, breaks the symmetry of the network, so
+    different maps are forced to extract different (hopefully complementary)
+    features because they get different sets of inputs.
+
+    Args:
+        connection_table: for each output map, a tuple of the input-map
+            indices it reads; the number of output maps (``filters``) is
+            ``len(connection_table)``. Defaults to LeCun's Table I
+            (:data:`LENET5_C3_TABLE`: 6 input maps, 16 output maps).
+        kernel_size: int or tuple of 2 ints, the height and width of the kernels.
+        padding: ``"valid"`` (no padding, LeNet-5) or ``"same"``. Strides are 1.
+        activation: activation function (name or callable), ``None`` for linear.
+        use_bias: whether each output map has a trainable bias.
+        kernel_initializer: initializer for each ``kernel_k``. Its fan-in is
+            ``kernel_height * kernel_width * len(table[k])``, as in ``Conv2D``.
+        bias_initializer: initializer for the bias.
+        kernel_regularizer, bias_regularizer: optional regularizers.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch, height, width, in_channels)``; every index in the table must
+        be smaller than ``in_channels``.
+
+    Output shape:
+        ``(batch, new_height, new_width, len(connection_table))``; with
+        ``"valid"`` padding ``new_height = height - kernel_height + 1``.
+
+    Example:
+        >>> layer = ConnectionTableConv2D(kernel_size=5)  # LeNet-5 C3
+        >>> tuple(layer(keras.ops.zeros((2, 14, 14, 6))).shape)
+        (2, 10, 10, 16)
+        >>> layer.count_params()
+        1516
+
+    Reference:
+        Y. LeCun, L. Bottou, Y. Bengio and P. Haffner, "Gradient-based
+        learning applied to document recognition", Proc. IEEE 86(11), 1998,
+        section II-B and Table I.
+    """
+
+    def __init__(
+        self,
+        connection_table=LENET5_C3_TABLE,
+        kernel_size=5,
+        padding="valid",
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.connection_table = _normalize_table(connection_table)
+        self.kernel_size = _normalize_kernel_size(kernel_size)
+        if padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
+        self.padding = padding
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.filters = len(self.connection_table)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+        # Plain constants derived from the table (config, not weights):
+        # which input channel feeds each connection, and which output map
+        # each connection belongs to.
+        self._gather_indices = np.array(
+            [m for inputs in self.connection_table for m in inputs], dtype="int32"
+        )  # (total_connections,)
+        owner = np.repeat(np.arange(self.filters), [len(t) for t in self.connection_table])
+        self._group_sum_matrix = np.eye(self.filters, dtype="float32")[owner]
+        # (total_connections, filters)
+
+    @property
+    def total_connections(self):
+        """Number of (input map, output map) pairs, i.e. of stored 2D kernels."""
+        return int(self._gather_indices.shape[0])
+
+    def _kernel_initializer_for_map(self, k):
+        # Keras initializers are stateless: calling one instance twice with the
+        # same shape returns the same values. Each output map gets its own clone
+        # (as keras.layers.MultiHeadAttention does), with the seed offset by k
+        # when one was given, so that maps with equal-sized tables start apart.
+        config = self.kernel_initializer.get_config()
+        if isinstance(config.get("seed"), int):
+            config["seed"] = config["seed"] + k
+        return self.kernel_initializer.__class__.from_config(config)
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        if in_channels is None:
+            raise ValueError(
+                "The channel dimension of the inputs must be known. "
+                f"Received: input_shape={input_shape}"
+            )
+        largest = int(self._gather_indices.max())
+        if largest >= in_channels:
+            raise ValueError(
+                f"connection_table reads input map {largest}, but the input has only "
+                f"{in_channels} maps. Received: connection_table={self.connection_table}, "
+                f"input_shape={input_shape}"
+            )
+        kernel_height, kernel_width = self.kernel_size
+        self.kernels = [
+            self.add_weight(
+                name=f"kernel_{k}",
+                shape=(kernel_height, kernel_width, len(inputs), 1),
+                initializer=self._kernel_initializer_for_map(k),
+                regularizer=self.kernel_regularizer,
+                trainable=True,
+            )
+            for k, inputs in enumerate(self.connection_table)
+        ]
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                trainable=True,
+            )
+        else:
+            self.bias = None
+        self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: in_channels})
+
+    def call(self, inputs):
+        # inputs: (batch, height, width, in_channels)
+        connected = ops.take(inputs, self._gather_indices, axis=-1)
+        # (batch, height, width, total_connections)
+        kernel = ops.concatenate(self.kernels, axis=2)
+        # (kernel_height, kernel_width, total_connections, 1)
+        per_connection = ops.depthwise_conv(
+            connected, kernel, strides=1, padding=self.padding, data_format="channels_last"
+        )  # (batch, new_height, new_width, total_connections)
+        group_sum = ops.convert_to_tensor(self._group_sum_matrix, dtype=per_connection.dtype)
+        outputs = ops.matmul(per_connection, group_sum)
+        # (batch, new_height, new_width, filters)
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        if self.padding == "valid":
+            height = None if height is None else height - self.kernel_size[0] + 1
+            width = None if width is None else width - self.kernel_size[1] + 1
+        return (batch, height, width, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "connection_table": [list(inputs) for inputs in self.connection_table],
+            "kernel_size": list(self.kernel_size),
+            "padding": self.padding,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+        }
