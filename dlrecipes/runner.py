@@ -135,8 +135,8 @@ def build_model(recipe: Recipe, splits):
     """Build the recipe's model, wrapped with augmentation and standardisation layers.
 
     The wrapper is ``Input -> [RandomTranslation, RandomRotation] -> [Normalization
-    adapted on the training split] -> builder's model``, so ``model.keras`` takes raw
-    (scaled) inputs.
+    adapted on the training split] -> builder's model [-> float32 outputs under mixed
+    precision]``, so ``model.keras`` takes raw (scaled) inputs.
     """
     import keras
 
@@ -163,7 +163,8 @@ def build_model(recipe: Recipe, splits):
             "/ data.layout or the builder's input_shape)"
         )
     data = recipe.data
-    if not (data.standardize or data.augment_shift or data.augment_rotation):
+    mixed = recipe.train.mixed_precision
+    if not (data.standardize or data.augment_shift or data.augment_rotation or mixed):
         return base
     inputs = keras.Input(shape=splits.input_shape, name="inputs")
     x = inputs
@@ -180,6 +181,10 @@ def build_model(recipe: Recipe, splits):
         normalization.adapt(splits.x_train)
         x = normalization(x)
     outputs = base(x)
+    if mixed:  # compute the loss from float32 outputs (Keras mixed-precision guide)
+        outputs = keras.layers.Activation("linear", dtype="float32", name="outputs_float32")(
+            outputs
+        )
     return keras.Model(inputs, outputs, name=base.name)
 
 

@@ -188,3 +188,21 @@ def test_steps_per_execution_counts_every_step(tmp_path):
         verbose=0,
     )
     assert result.metrics["steps"] == 2 * 8  # 2 epochs of ceil(256 / 32) steps
+
+
+def test_mixed_precision_trains_in_float16_with_float32_outputs(tmp_path):
+    try:
+        result = dlrecipes.run(
+            "softmax_regression",
+            smoke=True,
+            overrides=["train.mixed_precision=true"],
+            out=tmp_path,
+            verbose=0,
+        )
+        assert result.metrics["mixed_precision"] is True
+        dense = result.model.get_layer("softmax_regression").get_layer("softmax")
+        assert dense.compute_dtype == "float16" and dense.kernel.dtype == "float32"
+        assert result.model.outputs[0].dtype == "float32"
+        assert np.isfinite(result.metrics["test"]["loss"])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
