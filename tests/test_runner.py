@@ -206,3 +206,18 @@ def test_mixed_precision_trains_in_float16_with_float32_outputs(tmp_path):
         assert np.isfinite(result.metrics["test"]["loss"])
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_expectation_judges_only_the_data_and_budget_it_is_stated_for():
+    from dlrecipes.registry import get
+    from dlrecipes.recipe import resolve
+
+    base = get("mlp")
+    assert runner.expectation_applies(base, base) is True
+    assert runner.expectation_applies(base, resolve(base, profile="smoke"), "smoke") is False
+    other_data = resolve(base, overrides=["data.source=xor"])
+    assert runner.expectation_applies(base, other_data) is False
+    restated = resolve(base, overrides=["data.source=xor", "expect.threshold=0.5"])
+    assert runner.expectation_applies(base, restated) is True
+    expectation = runner._expectation(base, {"accuracy": 0.5}, applies=False)
+    assert expectation["reached"] is None and expectation["applies"] is False
