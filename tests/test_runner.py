@@ -209,8 +209,8 @@ def test_mixed_precision_trains_in_float16_with_float32_outputs(tmp_path):
 
 
 def test_expectation_judges_only_the_data_and_budget_it_is_stated_for():
-    from dlrecipes.registry import get
     from dlrecipes.recipe import resolve
+    from dlrecipes.registry import get
 
     base = get("mlp")
     assert runner.expectation_applies(base, base) is True
