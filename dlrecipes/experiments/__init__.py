@@ -24,6 +24,8 @@ EXPERIMENTS: dict[str, str] = {
     "initializers": "dlrecipes.experiments.foundations:initializers",
     "losses": "dlrecipes.experiments.foundations:losses",
     "conv_demo": "dlrecipes.experiments.cnn:conv_demo",
+    "rnn_vs_lstm_vs_gru": "dlrecipes.experiments.rnn:rnn_vs_lstm_vs_gru",
+    "language_model": "dlrecipes.experiments.rnn:language_model",
 }
 
 

@@ -1,0 +1,99 @@
+"""Q-network builder: an MLP that maps an observation to one value per action.
+
+The network approximates the action-value function of a policy,
+
+    Q(x, a; theta) ~ Q^pi(x, a) = E[ r_t + gamma r_{t+1} + ... | x_t = x, a_t = a ],
+
+with one output unit per discrete action, so that a single forward pass gives
+``max_a Q(x, a)`` and the greedy action ``argmax_a Q(x, a)`` (Mnih et al. 2015).
+
+With ``dueling=True`` the last hidden layer splits into a value stream ``V(x)``
+and an advantage stream ``A(x, a)`` that are recombined as
+
+    Q(x, a) = V(x) + A(x, a) - mean_a' A(x, a')
+
+(Wang et al. 2016, "Dueling network architectures for deep reinforcement
+learning", eq. 9). The recombination is linear, so it is a ``Dense`` layer with a
+fixed, non-trainable kernel ``[1 ... 1 ; I - 1/n]`` applied to ``[V, A]``: the
+parameter counts stay honest and the model saves and loads like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _dueling_kernel(num_actions: int) -> np.ndarray:
+    """The (1 + n, n) matrix M with ``[V, A] @ M = V + A - mean(A)``."""
+    kernel = np.zeros((1 + num_actions, num_actions), dtype="float32")
+    kernel[0, :] = 1.0  # V(x) added to every action
+    kernel[1:, :] = np.eye(num_actions) - 1.0 / num_actions  # A - mean(A)
+    return kernel
+
+
+def qnet(
+    input_shape: Sequence[int],
+    num_actions: int,
+    hidden_units: Sequence[int] = (256, 256),
+    activation: str = "relu",
+    dueling: bool = False,
+    name: str = "qnet",
+):
+    """An MLP Q-network: observation -> Q(x, a) for every action a.
+
+    Args:
+        input_shape: shape of one observation, e.g. ``(4,)`` for CartPole; inputs
+            with more than one axis are flattened first.
+        num_actions: number of discrete actions (output units).
+        hidden_units: widths of the hidden ``Dense`` layers.
+        activation: activation of the hidden layers.
+        dueling: split the last hidden layer into value and advantage streams
+            (Wang et al. 2016).
+        name: the model's name.
+
+    Returns:
+        A Functional ``keras.Model``: input ``(batch, *input_shape)`` -> output
+        ``(batch, num_actions)`` (linear Q-values).
+
+    Example:
+        >>> model = qnet((4,), 2)               # doctest: +SKIP
+        >>> model.count_params()                # doctest: +SKIP
+        67586
+    """
+    import keras
+
+    input_shape = tuple(int(d) for d in input_shape)
+    if not input_shape or any(d <= 0 for d in input_shape):
+        raise ValueError(
+            f"input_shape must be a non-empty tuple of positive sizes. Received: {input_shape}"
+        )
+    if not isinstance(num_actions, (int, np.integer)) or num_actions < 1:
+        raise ValueError(f"num_actions must be a positive integer. Received: {num_actions!r}")
+    hidden_units = tuple(int(u) for u in hidden_units)
+    if not hidden_units or any(u <= 0 for u in hidden_units):
+        raise ValueError(
+            "hidden_units must be one or more positive layer widths. "
+            f"Received: hidden_units={hidden_units}"
+        )
+    inputs = keras.Input(input_shape, name="observation")
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    trunk = hidden_units[:-1] if dueling else hidden_units
+    for i, units in enumerate(trunk):
+        x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)  # (batch, units)
+    if not dueling:
+        outputs = keras.layers.Dense(num_actions, name="q_values")(x)  # (batch, num_actions)
+        return keras.Model(inputs, outputs, name=name)
+    width = hidden_units[-1]
+    value = keras.layers.Dense(width, activation=activation, name="value_hidden")(x)
+    value = keras.layers.Dense(1, name="value")(value)  # (batch, 1): V(x)
+    advantage = keras.layers.Dense(width, activation=activation, name="advantage_hidden")(x)
+    advantage = keras.layers.Dense(num_actions, name="advantage")(advantage)  # (batch, n)
+    streams = keras.layers.Concatenate(name="value_advantage")([value, advantage])  # (batch, 1+n)
+    aggregate = keras.layers.Dense(
+        num_actions, use_bias=False, trainable=False, name="dueling_aggregation"
+    )
+    outputs = aggregate(streams)  # (batch, n): V + A - mean(A)
+    aggregate.set_weights([_dueling_kernel(num_actions)])
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,206 @@
+"""Recurrent networks: sequence classifiers, regressors and character language models.
+
+A recurrent layer applies one cell at every time step, carrying a state::
+
+    h_t = cell(x_t, h_{t-1})                    (batch, units) per step
+
+Training unrolls the loop and backpropagates through time (BPTT): the gradient
+reaching step ``t`` from step ``T`` is a product of ``T - t`` Jacobians
+``dh_k / dh_{k-1}``, which shrinks or grows exponentially in ``T - t`` -- the
+vanishing and exploding gradients of simple RNNs (Bengio, Simard & Frasconi
+1994). Gated cells add a path along which the product stays near 1.
+
+``cell`` picks the recurrence in every builder:
+
+| cell              | recurrence                                 | reference                     |
+|-------------------|--------------------------------------------|-------------------------------|
+| ``simple_rnn``    | h_t = tanh(W x_t + U h_{t-1} + b)          | Elman 1990                    |
+| ``lstm``          | gated cell state c_t = f c_{t-1} + i c~_t  | Hochreiter & Schmidhuber 1997 |
+| ``peephole_lstm`` | LSTM whose gates also see c (diagonal V)   | Gers & Schmidhuber 2000       |
+| ``gru``           | h_t = (1 - z) h_{t-1} + z h~_t             | Cho et al. 2014               |
+
+``simple_rnn``, ``lstm`` and ``gru`` are Keras' fused layers;
+``peephole_lstm`` is ``keras.layers.RNN(PeepholeLSTMCell)``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
+from dlrecipes.models._checks import check_input_shape, check_positive, check_rate
+
+CELLS = ("simple_rnn", "lstm", "peephole_lstm", "gru")
+
+
+def recurrent_layer(
+    cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name: str | None = None
+) -> keras.layers.Layer:
+    """One recurrent layer of the named ``cell`` type (see the module table).
+
+    Args:
+        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm`` or ``gru``.
+        units: size of the hidden state h_t.
+        return_sequences: output every h_t, ``(batch, time, units)``, or only the
+            last, ``(batch, units)``.
+        dropout: dropout rate on the layer's inputs x_t.
+        name: the layer's name.
+    """
+    check_positive("units", units)
+    check_rate("dropout", dropout)
+    if cell == "simple_rnn":
+        return keras.layers.SimpleRNN(
+            units, return_sequences=return_sequences, dropout=dropout, name=name
+        )
+    if cell == "lstm":
+        return keras.layers.LSTM(
+            units, return_sequences=return_sequences, dropout=dropout, name=name
+        )
+    if cell == "gru":
+        return keras.layers.GRU(
+            units, return_sequences=return_sequences, dropout=dropout, name=name
+        )
+    if cell == "peephole_lstm":
+        if dropout:
+            raise ValueError(
+                f"cell='peephole_lstm' has no input dropout. Received: dropout={dropout}"
+            )
+        return keras.layers.RNN(
+            PeepholeLSTMCell(units), return_sequences=return_sequences, name=name
+        )
+    raise ValueError(f"cell must be one of {', '.join(CELLS)}. Received: cell={cell!r}")
+
+
+def _recurrent_stack(x, cell, units, num_layers, dropout, last_return_sequences):
+    check_positive("num_layers", num_layers)
+    for index in range(1, num_layers + 1):
+        keep_sequence = last_return_sequences or index < num_layers
+        x = recurrent_layer(cell, units, keep_sequence, dropout, name=f"{cell}_{index}")(x)
+    return x
+
+
+def _check_sequence_shape(input_shape) -> None:
+    check_input_shape(input_shape)
+    if len(input_shape) != 2:
+        raise ValueError(
+            "a recurrent model takes (time, features) inputs, e.g. (28, 28) for row-by-row "
+            f"MNIST (data.layout='sequence'). Received: input_shape={tuple(input_shape)!r}"
+        )
+
+
+def sequence_classifier(
+    input_shape=(28, 28),
+    num_classes: int = 10,
+    cell: str = "lstm",
+    units: int = 128,
+    num_layers: int = 1,
+    dropout: float = 0.0,
+    name: str = "sequence_classifier",
+):
+    """Read a sequence, classify it from the last hidden state: softmax(W h_T + b).
+
+    Args:
+        input_shape: ``(time, features)``; row-by-row MNIST is ``(28, 28)``.
+        num_classes: K classes of the softmax head.
+        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm`` or ``gru``.
+        units: size of each layer's hidden state.
+        num_layers: stacked recurrent layers (all but the last return sequences).
+        dropout: input dropout of each recurrent layer.
+
+    Returns:
+        A ``keras.Model`` ``(batch, time, features) -> (batch, K)`` probabilities.
+
+    Example:
+        >>> model = sequence_classifier((28, 28), 10, cell="lstm", units=128)
+        >>> model.count_params()    # 4 (28*128 + 128^2 + 128) + 129*10
+        81674
+    """
+    _check_sequence_shape(input_shape)
+    check_positive("num_classes", num_classes)
+    inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
+    h = _recurrent_stack(inputs, cell, units, num_layers, dropout, False)  # (batch, units)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def sequence_regressor(
+    input_shape=(100, 2),
+    num_outputs: int = 1,
+    cell: str = "lstm",
+    units: int = 64,
+    num_layers: int = 1,
+    dropout: float = 0.0,
+    name: str = "sequence_regressor",
+):
+    """Read a sequence, regress from the last hidden state: y = W h_T + b.
+
+    Args:
+        input_shape: ``(time, features)``; the adding problem is ``(T, 2)``.
+        num_outputs: width of the linear head.
+        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm`` or ``gru``.
+        units: size of each layer's hidden state.
+        num_layers: stacked recurrent layers.
+        dropout: input dropout of each recurrent layer.
+
+    Returns:
+        A ``keras.Model`` ``(batch, time, features) -> (batch, num_outputs)``.
+
+    Example:
+        >>> sequence_regressor((100, 2), 1, cell="gru", units=64).count_params()
+        13121
+    """
+    _check_sequence_shape(input_shape)
+    check_positive("num_outputs", num_outputs)
+    inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
+    h = _recurrent_stack(inputs, cell, units, num_layers, dropout, False)  # (batch, units)
+    outputs = keras.layers.Dense(num_outputs, name="output")(h)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def char_language_model(
+    input_shape=(100,),
+    num_classes: int = 65,
+    cell: str = "lstm",
+    units: int = 256,
+    num_layers: int = 1,
+    embedding_dim: int = 64,
+    dropout: float = 0.0,
+    name: str = "char_language_model",
+):
+    """A character-level language model: P(x_{t+1} | x_1..x_t) at every step.
+
+    ``e_t = E[x_t]`` (embedding), ``h_t = cell(e_t, h_{t-1})``,
+    ``p(x_{t+1}) = softmax(W h_t + b)`` over the V characters of the vocabulary.
+    Trained with cross-entropy in nats per character; sampling feeds each drawn
+    character back in (Karpathy 2015, "The unreasonable effectiveness of RNNs";
+    Graves 2013).
+
+    Args:
+        input_shape: ``(time,)`` of integer character ids.
+        num_classes: the vocabulary size V (the runner fills it from the data).
+        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm`` or ``gru``.
+        units: size of each layer's hidden state.
+        num_layers: stacked recurrent layers.
+        embedding_dim: size of the character embedding.
+        dropout: input dropout of each recurrent layer.
+
+    Returns:
+        A ``keras.Model`` ``(batch, time) ids -> (batch, time, V)`` probabilities.
+
+    Example:
+        >>> char_language_model((100,), 65, units=256, embedding_dim=64).count_params()
+        349569
+    """
+    check_input_shape(input_shape)
+    if len(input_shape) != 1:
+        raise ValueError(
+            "char_language_model takes (time,) integer ids. "
+            f"Received: input_shape={tuple(input_shape)!r}"
+        )
+    check_positive("num_classes", num_classes)
+    check_positive("embedding_dim", embedding_dim)
+    inputs = keras.Input(shape=tuple(input_shape), dtype="int32", name="ids")  # (batch, T)
+    x = keras.layers.Embedding(num_classes, embedding_dim, name="embedding")(inputs)  # (b, T, E)
+    h = _recurrent_stack(x, cell, units, num_layers, dropout, True)  # (batch, T, units)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)  # (b, T, V)
+    return keras.Model(inputs, outputs, name=name)

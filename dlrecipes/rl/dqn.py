@@ -1,0 +1,386 @@
+"""Deep Q-learning with experience replay and a target network (Mnih et al. 2015).
+
+The network ``Q(x, a; theta)`` is trained to satisfy the Bellman optimality
+equation on transitions drawn from a replay buffer. For a transition
+``(s_tm1, a_tm1, r_t, discount_t, s_t)`` the target is
+
+    y = r_t + discount_t * max_a Q(s_t, a; theta^-)                     (DQN)
+    y = r_t + discount_t * Q(s_t, argmax_a Q(s_t, a; theta); theta^-)   (Double DQN)
+
+where ``theta^-`` are the weights of a *target network*, a lagged copy of the
+online weights ``theta`` (hard copy every ``target_update_period`` gradient steps,
+or a soft update ``theta^- <- tau theta + (1 - tau) theta^-``). Double DQN
+(van Hasselt et al. 2016) selects the next action with the online network and
+evaluates it with the target network, which removes most of the maximisation
+bias of ``max``. The loss is the Huber loss of the TD error
+``delta = y - Q(s_tm1, a_tm1; theta)``, minimised with Adam on a globally clipped
+gradient.
+
+Legend (time-indexed names, as in DeepMind's dqn_zoo and rlax):
+
+* ``s_tm1``: observations at t-1, ``(batch, *observation_shape)``
+* ``a_tm1``: actions taken at t-1, ``(batch,)`` int32
+* ``r_t``: rewards received at t, ``(batch,)``
+* ``discount_t``: ``gamma``, or ``0`` where t ended the episode, ``(batch,)``
+* ``s_t``: observations at t, ``(batch, *observation_shape)``
+* ``q_tm1``, ``q_t``: Q-values of every action at t-1 and t, ``(batch, num_actions)``
+
+Speed. The update is a pure function ``(state, batches) -> (new state, stats)``
+written with ``keras.ops`` and compiled once with XLA (``jax.jit`` or
+``tf.function(jit_compile=True)``). One call runs ``gradient_steps`` gradient
+steps in a compiled loop over mini-batches sampled up front in NumPy, so Python
+runs once per update, not once per gradient step. Acting is a compiled greedy
+forward pass over the observations of all the vectorised environments at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dlrecipes.rl import backend
+from dlrecipes.rl.replay import FIELDS, ReplayBuffer
+
+
+def huber_loss(x, delta: float = 1.0):
+    """Elementwise Huber loss: ``x^2 / 2`` for ``|x| <= delta``, ``delta (|x| - delta / 2)`` beyond.
+
+    Its gradient is the TD error clipped to ``[-delta, delta]``, the "error
+    clipping" of Mnih et al. (2015).
+    """
+    from keras import ops
+
+    abs_x = ops.abs(x)
+    quadratic = ops.minimum(abs_x, delta)
+    linear = abs_x - quadratic
+    return 0.5 * quadratic * quadratic + delta * linear
+
+
+def dqn_loss(
+    online_params: list,
+    target_params: list,
+    batch: dict,
+    *,
+    apply_fn: Callable,
+    num_actions: int,
+    double: bool = False,
+    huber_delta: float = 1.0,
+):
+    """The DQN (or Double DQN) loss of one mini-batch; a pure function.
+
+    Args:
+        online_params: the online network's trainable weights ``theta``.
+        target_params: the target network's weights ``theta^-``.
+        batch: the five arrays ``s_tm1, a_tm1, r_t, discount_t, s_t`` (see the legend).
+        apply_fn: ``(params, observations) -> Q-values (batch, num_actions)``.
+        num_actions: number of actions.
+        double: use the Double DQN target.
+        huber_delta: the Huber loss threshold.
+
+    Returns:
+        ``(loss, mean Q(s_tm1, a_tm1))``: scalars.
+    """
+    from keras import ops
+
+    q_tm1 = apply_fn(online_params, batch["s_tm1"])  # (batch, num_actions)
+    q_t_target = apply_fn(target_params, batch["s_t"])  # (batch, num_actions)
+    if double:
+        q_t_online = apply_fn(online_params, batch["s_t"])  # (batch, num_actions)
+        a_t = ops.argmax(q_t_online, axis=-1)  # (batch,) selected by theta
+        v_t = ops.sum(q_t_target * ops.one_hot(a_t, num_actions, dtype=q_t_target.dtype), -1)
+    else:
+        v_t = ops.max(q_t_target, axis=-1)  # (batch,)
+    y = ops.stop_gradient(batch["r_t"] + batch["discount_t"] * v_t)  # (batch,) the TD target
+    one_hot_a = ops.one_hot(batch["a_tm1"], num_actions, dtype=q_tm1.dtype)  # (batch, n)
+    q_a = ops.sum(q_tm1 * one_hot_a, axis=-1)  # (batch,) Q(s_tm1, a_tm1)
+    td_error = y - q_a
+    return ops.mean(huber_loss(td_error, huber_delta)), ops.mean(q_a)
+
+
+def adam_step(
+    params: list,
+    grads: list,
+    moment_1: list,
+    moment_2: list,
+    step,
+    *,
+    learning_rate: float,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-8,
+    max_grad_norm: float = 0.0,
+):
+    """One pure Adam step (Kingma & Ba 2015) on a globally norm-clipped gradient.
+
+    ``g <- g * min(1, max_grad_norm / ||g||)``; ``m <- b1 m + (1 - b1) g``;
+    ``v <- b2 v + (1 - b2) g^2``;
+    ``theta <- theta - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
+
+    Returns ``(new params, new moment_1, new moment_2)``; ``step`` is t - 1.
+    """
+    from keras import ops
+
+    if max_grad_norm > 0:
+        norm = ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads))
+        scale = ops.minimum(1.0, max_grad_norm / (norm + 1e-6))
+        grads = [g * scale for g in grads]
+    t = ops.cast(step + 1, "float32")
+    moment_1 = [beta_1 * m + (1.0 - beta_1) * g for m, g in zip(moment_1, grads)]
+    moment_2 = [beta_2 * v + (1.0 - beta_2) * ops.square(g) for v, g in zip(moment_2, grads)]
+    alpha = learning_rate * ops.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+    params = [
+        p - alpha * m / (ops.sqrt(v) + epsilon) for p, m, v in zip(params, moment_1, moment_2)
+    ]
+    return params, moment_1, moment_2
+
+
+def make_update(
+    apply_fn: Callable,
+    num_actions: int,
+    *,
+    double: bool,
+    huber_delta: float,
+    learning_rate: float,
+    adam_epsilon: float,
+    max_grad_norm: float,
+    target_update_period: int,
+    tau: float,
+) -> Callable:
+    """The compiled update ``(state, batches) -> (new state, stats)``.
+
+    ``state`` is a dict of tensors: ``online``, ``target``, ``adam_m``, ``adam_v``
+    (lists shaped like the trainable weights) and ``step`` (int32 count of
+    gradient steps). ``batches`` holds the five fields stacked as
+    ``(gradient_steps, batch, ...)``. Before gradient step k the target network
+    is updated when ``k % target_update_period == 0``. The function reads no
+    ``self``; it is traced once per batch shape and then runs without Python.
+    """
+    from keras import ops
+
+    def loss_fn(online, target, batch):
+        return dqn_loss(
+            online,
+            target,
+            batch,
+            apply_fn=apply_fn,
+            num_actions=num_actions,
+            double=double,
+            huber_delta=huber_delta,
+        )
+
+    grad_fn = backend.value_and_grad(loss_fn)
+
+    def update(state, batches):
+        num_steps = batches["s_tm1"].shape[0]
+
+        def body(i, carry):
+            online, target, adam_m, adam_v, step, loss_sum, q_sum = carry
+            sync = ops.equal(ops.mod(step, target_update_period), 0)
+            target = [
+                ops.where(sync, tau * w + (1.0 - tau) * w_target, w_target)
+                for w, w_target in zip(online, target)
+            ]
+            batch = {key: batches[key][i] for key in FIELDS}  # one (batch, ...) mini-batch
+            (loss, q_mean), grads = grad_fn(online, target, batch)
+            online, adam_m, adam_v = adam_step(
+                online,
+                grads,
+                adam_m,
+                adam_v,
+                step,
+                learning_rate=learning_rate,
+                epsilon=adam_epsilon,
+                max_grad_norm=max_grad_norm,
+            )
+            return online, target, adam_m, adam_v, step + 1, loss_sum + loss, q_sum + q_mean
+
+        zero = ops.zeros((), "float32")
+        carry = (
+            state["online"],
+            state["target"],
+            state["adam_m"],
+            state["adam_v"],
+            state["step"],
+            zero,
+            zero,
+        )
+        online, target, adam_m, adam_v, step, loss_sum, q_sum = ops.fori_loop(
+            0, num_steps, body, carry
+        )
+        new_state = {
+            "online": online,
+            "target": target,
+            "adam_m": adam_m,
+            "adam_v": adam_v,
+            "step": step,
+        }
+        return new_state, {"loss": loss_sum / num_steps, "q": q_sum / num_steps}
+
+    return backend.jit(update)
+
+
+class DQNAgent:
+    """A DQN agent: epsilon-greedy acting, replay, compiled updates, full state.
+
+    Args:
+        observation_shape: shape of one observation (a ``Box`` space's shape).
+        num_actions: size of the ``Discrete`` action space.
+        options: the resolved ``dqn`` options (:data:`dlrecipes.rl.options.DQN`).
+        seed: seeds the weights (``keras.utils.set_random_seed``) and the agent's
+            NumPy generator (exploration and replay sampling).
+
+    The agent exposes ``act / observe / update / get_state / set_state``; the
+    training loop in :mod:`dlrecipes.rl.train` owns the environments.
+    """
+
+    def __init__(
+        self, observation_shape: Sequence[int], num_actions: int, options: dict, seed: int
+    ):
+        import keras
+        from keras import ops
+
+        from dlrecipes.models.qnet import qnet
+
+        backend.name()
+        keras.utils.set_random_seed(seed)
+        self.options = dict(options)
+        self.num_actions = int(num_actions)
+        self.observation_shape = tuple(observation_shape)
+        self.model = qnet(
+            self.observation_shape,
+            self.num_actions,
+            hidden_units=options["hidden_units"],
+            dueling=options["dueling"],
+        )
+        fixed = [ops.convert_to_tensor(v.numpy()) for v in self.model.non_trainable_variables]
+        model = self.model
+
+        def apply_fn(params, observations):
+            return model.stateless_call(params, fixed, observations)[0]
+
+        def greedy_fn(params, observations):
+            return ops.argmax(apply_fn(params, observations), axis=-1)
+
+        self._greedy = backend.CompiledForward(greedy_fn)
+        self._update = make_update(
+            apply_fn,
+            self.num_actions,
+            double=options["double"],
+            huber_delta=options["huber_delta"],
+            learning_rate=options["learning_rate"],
+            adam_epsilon=options["adam_epsilon"],
+            max_grad_norm=options["max_grad_norm"],
+            target_update_period=options["target_update_period"],
+            tau=options["tau"],
+        )
+        online = [v.numpy() for v in self.model.trainable_variables]
+        self.state = self._to_tensors(
+            {
+                "online": online,
+                "target": [w.copy() for w in online],
+                "adam_m": [np.zeros_like(w) for w in online],
+                "adam_v": [np.zeros_like(w) for w in online],
+                "step": np.zeros((), np.int32),
+            }
+        )
+        self.buffer = ReplayBuffer(options["buffer_size"], self.observation_shape)
+        self.rng = np.random.default_rng(seed)
+
+    # ------------------------------------------------------------------ acting
+
+    @staticmethod
+    def _to_tensors(state: dict) -> dict:
+        from keras import ops
+
+        return {
+            key: [ops.convert_to_tensor(w) for w in value]
+            if isinstance(value, list)
+            else ops.convert_to_tensor(value)
+            for key, value in state.items()
+        }
+
+    def greedy(self, observations: np.ndarray, params: list | None = None) -> np.ndarray:
+        """``argmax_a Q(x, a)`` for a batch of observations ``(n, *shape)`` -> ``(n,)`` int."""
+        from keras import ops
+
+        observations = np.asarray(observations, np.float32)
+        params = self.state["online"] if params is None else params
+        return ops.convert_to_numpy(self._greedy(params, observations)).astype(np.int64)
+
+    def act(self, observations: np.ndarray, epsilon: float) -> np.ndarray:
+        """Epsilon-greedy actions ``(n,)`` for observations ``(n, *shape)``.
+
+        The generator draws the same numbers whatever epsilon is, so runs stay
+        reproducible; the network is not evaluated while every action is random.
+        """
+        n = observations.shape[0]
+        explore = self.rng.random(n) < epsilon
+        random_actions = self.rng.integers(0, self.num_actions, size=n)
+        if explore.all():
+            return random_actions
+        return np.where(explore, random_actions, self.greedy(observations))
+
+    # ----------------------------------------------------------------- learning
+
+    def observe(self, s_tm1, a_tm1, r_t, discount_t, s_t) -> None:
+        """Store a batch of transitions in the replay buffer."""
+        self.buffer.add(s_tm1, a_tm1, r_t, discount_t, s_t)
+
+    def update(self) -> dict[str, float]:
+        """``gradient_steps`` gradient steps on fresh mini-batches, in one compiled call."""
+        from keras import ops
+
+        batches = self.buffer.sample(
+            self.rng, self.options["batch_size"], self.options["gradient_steps"]
+        )  # each (gradient_steps, batch_size, ...)
+        self.state, stats = self._update(self.state, batches)
+        return {key: float(ops.convert_to_numpy(value)) for key, value in stats.items()}
+
+    # -------------------------------------------------------------------- state
+
+    def params(self) -> list[np.ndarray]:
+        """A NumPy copy of the online weights (for the best model)."""
+        from keras import ops
+
+        return [ops.convert_to_numpy(w).copy() for w in self.state["online"]]
+
+    def params_as_tensors(self, params: list[np.ndarray]) -> list:
+        from keras import ops
+
+        return [ops.convert_to_tensor(w) for w in params]
+
+    def save_model(self, path, params: list[np.ndarray] | None = None) -> None:
+        """Write the Q-network (``.keras``) with the given (default: online) weights."""
+        params = self.params() if params is None else params
+        for variable, value in zip(self.model.trainable_variables, params):
+            variable.assign(value)
+        self.model.save(path)
+
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """``(arrays, plain data)``: weights, Adam moments, replay buffer, RNG state."""
+        from keras import ops
+
+        arrays = {}
+        for key in ("online", "target", "adam_m", "adam_v"):
+            for i, w in enumerate(self.state[key]):
+                arrays[f"{key}/{i}"] = ops.convert_to_numpy(w)
+        arrays["step"] = ops.convert_to_numpy(self.state["step"])
+        for key, value in self.buffer.get_state().items():
+            arrays[f"replay/{key}"] = value
+        return arrays, {"rng": self.rng.bit_generator.state}
+
+    def set_state(self, arrays: dict[str, np.ndarray], data: dict[str, Any]) -> None:
+        """Restore what :meth:`get_state` returned."""
+        count = len(self.state["online"])
+        state = {
+            key: [arrays[f"{key}/{i}"] for i in range(count)]
+            for key in ("online", "target", "adam_m", "adam_v")
+        }
+        state["step"] = np.asarray(arrays["step"], np.int32)
+        self.state = self._to_tensors(state)
+        self.buffer.set_state(
+            {key[len("replay/") :]: v for key, v in arrays.items() if key.startswith("replay/")}
+        )
+        self.rng.bit_generator.state = data["rng"]

@@ -1,0 +1,255 @@
+"""The CNN lecture's recipes: smoke runs through the runner, reports, conv_demo by hand, targets.
+
+Default suite: one smoke run per recipe (PNGs, parameter counts, report outputs),
+the reports on a bare builder model and on the runner's wrapper, the lectures'
+6x6 example checked against values computed by hand, and the ``mnist8k``
+profiles. ``-m slow``: the stated targets on digits and on mnist-8k.
+"""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import dlrecipes
+from dlrecipes import registry, reports
+from dlrecipes.experiments.cnn import cross_correlate, max_pool
+from dlrecipes.recipe import resolve
+
+CNN_RECIPES = ("lenet5", "lenet5_modern", "convnet", "resnet_small")
+MNIST_8K_SOURCE = "mnist_idx:../shared/data/mnist-8k"
+
+# The lectures' 6x6 image and filters 1 (diagonal) and 2 (vertical), worked out by hand:
+# each value is the sum of the 3x3 window times the filter (stride 1, no padding).
+HAND_MAP_1 = [[3, -1, -3, -1], [-3, 1, 0, -3], [-3, -3, 0, 1], [3, -2, -2, -1]]
+HAND_MAP_2 = [[-1, -1, -1, -1], [-1, -1, -2, 1], [-1, -1, -2, 1], [-1, 0, -4, 3]]
+HAND_POOLED_1 = [[3, 0], [3, 1]]  # 2x2 max pooling of map 1
+HAND_POOLED_2 = [[-1, 1], [0, 3]]
+
+# Golden parameter counts of the smoke runs (default data: digits). The runner's
+# wrapper adds a Normalization layer (standardize=True): mean (1) + variance (1) +
+# count (1) = 3 non-trainable weights for one channel.
+NORMALIZATION_WEIGHTS = 3
+RESNET_SMALL_8X8_ONE_BLOCK = {  # the smoke profile keeps 1 of the 3 residual blocks
+    # stem 3x3x1x16, 2 block convs 3x3x16x16 (no bias), dense 16 -> 10, 3 BN (gamma, beta)
+    "trainable": 9 * 16 + 2 * 9 * 16 * 16 + (16 + 1) * 10 + 3 * 2 * 16,
+    "non_trainable": 3 * 2 * 16 + NORMALIZATION_WEIGHTS,  # BN moving mean and variance
+}
+EXPECTED = {
+    "lenet5": {
+        "parameters": {"trainable": 60_000, "non_trainable": 840 + NORMALIZATION_WEIGHTS},
+        "input_shape": [32, 32, 1],
+        "first_conv": "C1",
+        "map_shapes": {
+            "input": [32, 32, 1],
+            "C1": [28, 28, 6],
+            "S2": [14, 14, 6],
+            "C3": [10, 10, 16],
+            "S4": [5, 5, 16],
+            "C5": [1, 1, 120],
+        },
+    },
+    "lenet5_modern": {
+        "parameters": {"trainable": 61_706, "non_trainable": NORMALIZATION_WEIGHTS},
+        "input_shape": [32, 32, 1],
+        "first_conv": "C1",
+        "map_shapes": {"C1": [28, 28, 6], "S2": [14, 14, 6], "C3": [10, 10, 16]},
+    },
+    "convnet": {
+        "parameters": {"trainable": 34_826, "non_trainable": NORMALIZATION_WEIGHTS},
+        "input_shape": [28, 28, 1],
+        "first_conv": "conv_1",
+        "map_shapes": {"conv_1": [26, 26, 32], "pool_1": [13, 13, 32], "pool_2": [5, 5, 64]},
+    },
+    "resnet_small": {
+        "parameters": RESNET_SMALL_8X8_ONE_BLOCK,
+        "input_shape": [8, 8, 1],
+        "first_conv": "stem_conv",
+        "map_shapes": {"stem_conv": [8, 8, 16], "block_1_2_conv": [8, 8, 16]},
+    },
+}
+
+
+# --------------------------------------------------------------------------- recipes as data
+
+
+@pytest.mark.parametrize("name", (*CNN_RECIPES, "conv_demo"))
+def test_every_cnn_recipe_has_the_same_shape(name):
+    recipe = registry.get(name)
+    assert recipe.lecture.startswith("CNN")
+    assert {"smoke", "mnist8k"} <= set(recipe.profiles)
+    assert recipe.reference and recipe.expect.data and recipe.expect.budget
+    if name != "conv_demo":  # conv_demo's filters are fixed by the lecture: nothing to search
+        assert recipe.search.params
+        assert recipe.reports == ("filters", "feature_maps")
+        assert recipe.expect.threshold >= 0.98 and recipe.data.source == "digits"
+
+
+@pytest.mark.parametrize(
+    "name, threshold, input_shape",
+    [
+        ("lenet5", 0.975, (32, 32, 1)),
+        ("lenet5_modern", 0.98, (32, 32, 1)),
+        ("convnet", 0.985, (28, 28, 1)),
+        ("resnet_small", 0.98, (28, 28, 1)),
+    ],
+)
+def test_mnist8k_profile_resolves_to_the_shared_data(
+    name, threshold, input_shape, mnist_dir, repo_root, monkeypatch
+):
+    from dlrecipes import data
+
+    monkeypatch.chdir(repo_root)  # the source path is relative to the repository root
+    recipe = resolve(registry.get(name), profile="mnist8k", overrides={"data.limit": 64})
+    assert recipe.data.source == MNIST_8K_SOURCE
+    assert recipe.expect.threshold == threshold and "mnist-8k" in recipe.expect.data
+    assert recipe.data.val_fraction <= 0.05
+    splits = data.load(recipe.data, seed=recipe.seed)
+    assert splits.input_shape == input_shape
+    assert len(splits.x_test) == 64  # limited here; the full test split has 1,000 digits
+
+
+def test_lenet5_pads_mnist_and_resizes_digits_to_32x32():
+    lenet = registry.get("lenet5")
+    assert (lenet.data.image_size, lenet.data.pad_to) == (28, 32)  # digits: 8 -> 28 -> 32
+    mnist = resolve(lenet, profile="mnist8k").data
+    assert (mnist.image_size, mnist.pad_to) == (0, 32)  # MNIST: 28 -> 32
+    assert lenet.model.options == {"faithful": True}
+    assert lenet.train.loss == "rbf_map" and lenet.train.metrics == ("rbf_accuracy",)
+
+
+def test_cnn_reports_are_registered():
+    assert reports.get("filters").__name__ == "filters"
+    assert reports.get("feature_maps").__name__ == "feature_maps"
+
+
+# --------------------------------------------------------------------------- smoke runs
+
+
+@pytest.mark.parametrize("name", CNN_RECIPES)
+def test_smoke_run_writes_plots_and_pins_parameter_counts(name, tmp_path):
+    result = dlrecipes.run(name, smoke=True, out=tmp_path, verbose=0)
+    expected = EXPECTED[name]
+    plots = result.run_dir / "plots"
+    for png in ("learning_curves", "confusion_matrix", "filters", "feature_maps"):
+        assert (plots / f"{png}.png").stat().st_size > 2000, png
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["parameters"] == expected["parameters"]
+    assert metrics["data"]["input_shape"] == expected["input_shape"]
+    assert metrics["reports"]["filters"]["layer"] == expected["first_conv"]
+    shapes = metrics["reports"]["feature_maps"]["shapes"]
+    for layer, shape in expected["map_shapes"].items():
+        assert shapes[layer] == shape, layer
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+
+
+def test_conv_demo_matches_the_maps_computed_by_hand(tmp_path):
+    result = dlrecipes.run("conv_demo", out=tmp_path, verbose=0)  # the default takes ~1 s
+    assert result.metrics["test"]["max_abs_error"] == 0.0
+    assert result.reached is True
+    assert result.metrics["test"]["map_1_top_left"] == 3.0
+    saved = json.loads((result.run_dir / "feature_maps.json").read_text())
+    assert saved["feature_maps"] == [HAND_MAP_1, HAND_MAP_2]
+    assert saved["feature_maps_keras"] == [HAND_MAP_1, HAND_MAP_2]
+    assert saved["max_pooled"] == [HAND_POOLED_1, HAND_POOLED_2]
+    assert np.array(saved["digit_feature_maps"]).shape == (2, 6, 6)  # 8x8 digit -> 6x6
+    for png in ("conv_demo", "conv_demo_digit"):
+        assert (result.run_dir / "plots" / f"{png}.png").stat().st_size > 2000
+
+
+def test_cross_correlation_by_hand_with_stride_two():
+    from dlrecipes.models import CONV_DEMO_FILTERS, CONV_DEMO_IMAGE
+
+    image, diagonal = np.array(CONV_DEMO_IMAGE), np.array(CONV_DEMO_FILTERS[0])
+    assert cross_correlate(image, diagonal, stride=2).tolist() == [[3, -3], [-3, 0]]
+    assert max_pool(np.array(HAND_MAP_2)).tolist() == HAND_POOLED_2
+    with pytest.raises(ValueError, match="stride must be a positive integer. Received: stride=0"):
+        cross_correlate(image, diagonal, stride=0)
+
+
+# --------------------------------------------------------------------------- reports, no run
+
+
+class _Recipe:
+    name = "unit"
+
+
+class _Splits:
+    def __init__(self, x, y):
+        self.x_test, self.y_test, self.x_train, self.y_train = x, y, x, y
+        self.class_names = tuple(str(i) for i in range(10))
+
+
+def test_reports_on_a_bare_builder_model(tmp_path):
+    from dlrecipes.models import lenet5
+
+    (tmp_path / "plots").mkdir()
+    model = lenet5()
+    x = np.random.default_rng(0).uniform(size=(2, 32, 32, 1)).astype("float32")
+    splits = _Splits(x, np.array([3, 1]))
+    assert reports.get("filters")(model, splits, _Recipe(), tmp_path) == {
+        "layer": "C1",
+        "num_filters": 6,
+        "kernel_size": [5, 5],
+    }
+    result = reports.get("feature_maps")(model, splits, _Recipe(), tmp_path)
+    assert result["label"] == "3"
+    assert list(result["shapes"]) == ["input", "C1", "S2", "C3", "S4", "C5"]
+    assert (tmp_path / "plots" / "filters.png").is_file()
+    assert (tmp_path / "plots" / "feature_maps.png").is_file()
+
+
+def test_filters_of_a_connection_table_layer_show_one_kernel_per_map(tmp_path):
+    from dlrecipes.layers.connection_table_conv2d import ConnectionTableConv2D
+
+    (tmp_path / "plots").mkdir()
+    inputs = keras.Input((14, 14, 6))
+    model = keras.Model(inputs, ConnectionTableConv2D(kernel_size=5, name="C3")(inputs))
+    result = reports.get("filters")(model, None, _Recipe(), tmp_path)
+    assert result == {"layer": "C3", "num_filters": 16, "kernel_size": [5, 5]}
+
+
+def test_feature_maps_of_a_wrapped_model_see_the_standardized_input():
+    from dlrecipes.models import convnet
+    from dlrecipes.reports_cnn import base_inputs, base_model, feature_maps_of
+
+    x = np.random.default_rng(1).uniform(size=(8, 28, 28, 1)).astype("float32")
+    base = convnet()
+    inputs = keras.Input((28, 28, 1))
+    normalization = keras.layers.Normalization(axis=-1)
+    normalization.adapt(x)
+    shifted = keras.layers.RandomTranslation(0.2, 0.2)(inputs)
+    wrapped = keras.Model(inputs, base(normalization(shifted)))
+    assert base_model(wrapped) is base and base_model(base) is base
+    expected = (x - x.mean()) / x.std()
+    np.testing.assert_allclose(base_inputs(wrapped, x), expected, rtol=1e-3, atol=1e-3)
+    maps = feature_maps_of(wrapped, x[0])
+    np.testing.assert_allclose(maps["input"], expected[0], rtol=1e-3, atol=1e-3)
+    conv = base.get_layer("conv_1")
+    by_hand = cross_correlate(expected[0, :, :, 0], conv.get_weights()[0][:, :, 0, 0])
+    by_hand = np.maximum(by_hand + conv.get_weights()[1][0], 0.0)  # bias, ReLU
+    np.testing.assert_allclose(maps["conv_1"][:, :, 0], by_hand, rtol=1e-4, atol=1e-4)
+
+
+# --------------------------------------------------------------------------- targets (slow)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CNN_RECIPES)
+def test_digits_target_is_reached(name, tmp_path):
+    result = dlrecipes.run(name, out=tmp_path, verbose=0)
+    assert result.metrics["test"]["accuracy"] >= 0.98
+    assert result.reached is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, threshold", [("lenet5", 0.975), ("convnet", 0.985)])
+def test_mnist8k_target_is_reached(name, threshold, tmp_path, mnist_dir, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    result = dlrecipes.run(name, profile="mnist8k", out=tmp_path, verbose=0)
+    assert result.metrics["data"]["test"] == 1000
+    assert result.metrics["test"]["accuracy"] >= threshold
+    assert result.reached is True

@@ -1,0 +1,77 @@
+"""``compare``: variants as data, one table, one CSV, overlay plots, one-line errors."""
+
+import csv
+import json
+
+import pytest
+
+from dlrecipes.cli import main
+from dlrecipes.compare import compare, format_table
+from dlrecipes.recipe import RecipeError
+
+
+def test_compare_two_variants_writes_csv_plots_and_runs(tmp_path, capsys):
+    result = compare("optimizers", smoke=True, only=["sgd", "adam"], out=tmp_path)
+    printed = capsys.readouterr().out
+    assert result.compare_dir.parent == tmp_path / "optimizers"
+    assert result.compare_dir.name.startswith("compare-") and result.compare_dir.name.endswith(
+        "-s0"
+    )
+    with result.csv_path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["variant"] for row in rows] == ["sgd", "adam"]
+    for row in rows:
+        assert row["status"] == "completed"
+        for key in ("train_loss", "val_accuracy", "test_accuracy", "gap", "precision_0"):
+            assert row[key] != ""
+    assert "train.optimizer=sgd" in rows[0]["overrides"]
+    assert (result.compare_dir / "plots" / "compare_loss.png").is_file()
+    assert (result.compare_dir / "plots" / "compare_val_accuracy.png").is_file()
+    # Each variant ran through runner.run with the same seed and data.
+    for variant in result.variants:
+        metrics = json.loads((variant.run_dir / "metrics.json").read_text())
+        assert metrics["seed"] == 0 and metrics["data"]["train"] == 256
+        assert variant.run_dir.is_relative_to(result.compare_dir / variant.name)
+        assert len(variant.history["loss"]) == 2
+    recipes_run = {
+        json.loads((v.run_dir / "metrics.json").read_text())["recipe"] for v in result.variants
+    }
+    assert recipes_run == {"optimizers"}
+    # The runner judged each arm as a smoke run: the expectation does not apply.
+    for variant in result.variants:
+        expect = json.loads((variant.run_dir / "metrics.json").read_text())["expect"]
+        assert expect["applies"] is False and "reached" not in variant.row
+    assert "sgd" in printed and "adam" in printed and "test_accuracy" in printed
+    assert "precision_0" not in result.table()  # per-class scores stay in the CSV
+
+
+def test_compare_rejects_a_recipe_without_variants(tmp_path):
+    with pytest.raises(RecipeError, match="has no variants to compare"):
+        compare("mlp", smoke=True, out=tmp_path)
+    assert not (tmp_path / "mlp").exists()
+
+
+def test_compare_unknown_variant_and_bad_override_fail_before_running(tmp_path):
+    with pytest.raises(RecipeError, match="has no variant 'adamm'. Did you mean 'adam'"):
+        compare("optimizers", smoke=True, only=["adamm"], out=tmp_path)
+    import dataclasses
+
+    from dlrecipes.recipe import Variant
+    from recipes.optimizers import RECIPE
+
+    broken = dataclasses.replace(RECIPE, variants=(Variant("bad", {"train.learnig_rate": 0.1}),))
+    with pytest.raises(RecipeError, match="variant 'bad' of recipe 'optimizers'"):
+        compare(broken, smoke=True, out=tmp_path)
+    assert not (tmp_path / "optimizers").exists()
+
+
+def test_cli_compare_without_variants_is_a_one_line_error(tmp_path, capsys):
+    assert main(["compare", "mlp", "--smoke", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: recipe 'mlp' has no variants")
+
+
+def test_format_table_leaves_out_per_class_scores():
+    table = format_table([{"variant": "a", "test_accuracy": 0.5, "f1_3": 0.1, "paper_wer": 17.1}])
+    header = table.splitlines()[0]
+    assert "test_accuracy" in header and "paper_wer" in header and "f1_3" not in header

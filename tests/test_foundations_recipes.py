@@ -1,0 +1,176 @@
+"""The Foundations recipes through the real code path (``runner.run`` / ``compare``).
+
+Smoke profiles run by default (seconds each); the default profiles, which check
+the lecture results at full budget, are marked ``slow`` (``pytest -m slow``).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dlrecipes import registry
+from dlrecipes.compare import compare
+from dlrecipes.recipe import Recipe
+from dlrecipes.runner import run
+
+FOUNDATIONS = (
+    "perceptron",
+    "linear_regression",
+    "logistic_regression",
+    "backprop",
+    "universal_approximation",
+    "deep_vs_wide",
+    "activations",
+    "optimizers",
+    "initializers",
+    "regularization",
+    "losses",
+)
+COMPARISONS = (
+    "deep_vs_wide",
+    "activations",
+    "optimizers",
+    "initializers",
+    "regularization",
+    "losses",
+)
+
+
+@pytest.mark.parametrize("name", FOUNDATIONS)
+def test_recipe_is_declarative_and_complete(name):
+    recipe = registry.get(name)
+    assert isinstance(recipe, Recipe) and recipe.name == name
+    assert "smoke" in recipe.profiles and recipe.reference and recipe.expect.metric
+    assert bool(recipe.variants) == (name in COMPARISONS)
+    if recipe.task == "custom":
+        from dlrecipes import experiments
+
+        assert callable(experiments.get(recipe.experiment))
+
+
+def _plots(run_dir) -> set[str]:
+    return {p.name for p in (Path(run_dir) / "plots").glob("*.png")}
+
+
+# --------------------------------------------------------------------------- single runs
+
+
+def test_perceptron_smoke_bound_and_xor(tmp_path):
+    result = run("perceptron", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert m["converged"] == 1.0 and 0 < m["mistakes"] <= m["novikoff_bound"]
+    assert m["within_novikoff_bound"] == 1.0
+    cap = result.recipe.train.epochs
+    assert m["xor_converged"] == 0.0 and m["xor_epochs"] == cap and m["xor_mistakes_last_epoch"] > 0
+    assert "perceptron.png" in _plots(result.run_dir)
+    expect = json.loads((result.run_dir / "metrics.json").read_text())["expect"]
+    assert expect["value"] == 1.0 and expect["applies"] is False  # stated for the default profile
+
+
+def test_linear_regression_smoke_matches_closed_form(tmp_path):
+    result = run("linear_regression", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert m["max_weight_difference"] < 1e-3
+    assert m["train_mse"] == pytest.approx(m["closed_form_train_mse"], rel=1e-3)
+    assert "linear_regression.png" in _plots(result.run_dir)
+
+
+def test_logistic_regression_smoke_reports_classification(tmp_path):
+    result = run("logistic_regression", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    for key in ("test_accuracy", "precision_0", "recall_1", "f1_0", "w1", "w2", "b"):
+        assert key in m
+    report = json.loads((result.run_dir / "classification.json").read_text())
+    assert len(report["confusion_matrix"]) == 2
+    assert {"decision_boundary.png", "confusion_matrix.png"} <= _plots(result.run_dir)
+
+
+def test_backprop_smoke_agrees_in_float64(tmp_path):
+    result = run("backprop", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert m["backprop_vs_autodiff"] < 1e-10
+    assert m["backprop_vs_finite_differences"] < 1e-6
+    assert "backprop.png" in _plots(result.run_dir)
+
+
+def test_universal_approximation_smoke(tmp_path):
+    result = run("universal_approximation", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert {"test_mse_width_1", "test_mse_width_8", "test_mse"} <= set(m)
+    assert {"fits.png", "error_vs_width.png"} <= _plots(result.run_dir)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def test_initializers_all_zero_never_breaks_symmetry(tmp_path):
+    result = compare(
+        "initializers", smoke=True, only=["glorot", "all_zero"], out=tmp_path, quiet=True
+    )
+    rows = {row["variant"]: row for row in result.rows}
+    assert rows["all_zero"]["symmetric"] == 1.0 and rows["all_zero"]["hidden_unit_spread"] == 0.0
+    assert rows["glorot"]["symmetric"] == 0.0 and rows["glorot"]["hidden_unit_spread"] > 0.1
+    assert (result.compare_dir / "plots" / "compare_activation_std_at_init.png").is_file()
+
+
+def test_activations_smoke_sigmoid_and_maxout(tmp_path):
+    result = compare("activations", smoke=True, only=["sigmoid,maxout"], out=tmp_path, quiet=True)
+    rows = {row["variant"]: row for row in result.rows}
+    assert set(rows) == {"sigmoid", "maxout"}
+    assert rows["maxout"]["parameters"] > rows["sigmoid"]["parameters"]  # k = 2 pieces per unit
+    assert (result.compare_dir / "plots" / "compare_gradient_norm_at_init.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "name, variant",
+    [("deep_vs_wide", "wide_as_5x"), ("regularization", "augmentation"), ("losses", "hinge")],
+)
+def test_comparison_recipe_smoke_one_variant(tmp_path, name, variant):
+    result = compare(name, smoke=True, only=[variant], out=tmp_path, quiet=True)
+    (row,) = result.rows
+    assert row["status"] == "completed" and 0.0 <= row["test_accuracy"] <= 1.0
+    if name == "deep_vs_wide":
+        assert row["paper_architecture"] == "1x3772" and row["paper_wer_percent"] == 22.5
+        assert row["hidden_layers"] == 1
+
+
+# --------------------------------------------------------------------------- slow: full budget
+
+
+@pytest.mark.slow
+def test_perceptron_default_obeys_novikoff_and_xor_never_converges(tmp_path):
+    result = run("perceptron", out=tmp_path)
+    assert result.reached
+    m = result.metrics["test"]
+    assert m["converged"] == 1.0 and m["mistakes"] <= m["novikoff_bound"]
+    assert m["xor_converged"] == 0.0 and m["xor_epochs"] == result.recipe.train.epochs
+
+
+@pytest.mark.slow
+def test_linear_regression_default_reaches_least_squares(tmp_path):
+    result = run("linear_regression", out=tmp_path)
+    assert result.reached and result.metrics["test"]["max_weight_difference"] < 1e-4
+
+
+@pytest.mark.slow
+def test_backprop_default_reaches_expectation(tmp_path):
+    assert run("backprop", out=tmp_path).reached
+
+
+@pytest.mark.slow
+def test_optimizer_ordering_kingma_ba_fig1_on_mnist(tmp_path, mnist_dir):
+    """Logistic regression on MNIST: Adam and AdaGrad reach a lower training loss than
+    SGD with Nesterov momentum in the same budget (Kingma & Ba 2015, Fig. 1), each at
+    the recipe's learning rate (mnist-8k, 15 epochs of mini-batches of 128)."""
+    result = compare(
+        "optimizers",
+        profile="mnist",
+        overrides=[f"data.source=mnist_idx:{mnist_dir}"],
+        only=["nesterov", "adagrad", "adam"],
+        out=tmp_path,
+        quiet=True,
+    )
+    loss = {row["variant"]: row["train_loss"] for row in result.rows}
+    assert loss["adam"] < loss["nesterov"]
+    assert loss["adagrad"] < loss["nesterov"]

@@ -1,0 +1,166 @@
+"""Golden parameter counts, shapes and errors of the RNN builders, and the gradient probe.
+
+Backend-neutral: run under ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax``.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from dlrecipes.experiments.rnn import edge_ratio, input_gradient_norms, sample_characters
+from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
+from dlrecipes.models import get
+from dlrecipes.models.rnn import (
+    CELLS,
+    char_language_model,
+    sequence_classifier,
+    sequence_regressor,
+)
+
+pytestmark = pytest.mark.backends
+
+
+def recurrent_parameters(cell, features, units):
+    """Weights of one recurrent layer: gates x (input + recurrent + bias) [+ peepholes]."""
+    if cell == "simple_rnn":
+        return features * units + units * units + units
+    if cell == "lstm":
+        return 4 * (features * units + units * units + units)
+    if cell == "peephole_lstm":
+        return 4 * (features * units + units * units + units) + 3 * units
+    if cell == "gru":  # Keras' reset_after=True: two bias vectors per gate
+        return 3 * (features * units + units * units + 2 * units)
+    raise AssertionError(cell)
+
+
+GOLDEN_ROWMNIST_128 = {  # sequence_classifier((28, 28), 10, units=128) + Dense(128 -> 10)
+    "simple_rnn": 21_386,
+    "lstm": 81_674,
+    "peephole_lstm": 82_058,
+    "gru": 61_962,
+}
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_classifier_golden_counts(cell):
+    model = sequence_classifier((28, 28), 10, cell=cell, units=128)
+    assert model.count_params() == GOLDEN_ROWMNIST_128[cell]
+    assert model.count_params() == recurrent_parameters(cell, 28, 128) + 129 * 10
+    assert model.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_stacked_sequence_regressor_counts_and_shapes(cell):
+    model = sequence_regressor((10, 2), 1, cell=cell, units=8, num_layers=2)
+    expected = recurrent_parameters(cell, 2, 8) + recurrent_parameters(cell, 8, 8) + 9
+    assert model.count_params() == expected
+    assert model.output_shape == (None, 1)
+
+
+def test_builders_are_registered_and_peephole_uses_the_cell():
+    assert get("sequence_regressor") is sequence_regressor
+    assert get("char_language_model") is char_language_model
+    model = get("sequence_classifier")((5, 3), 4, cell="peephole_lstm", units=6)
+    (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+    assert isinstance(recurrent.cell, PeepholeLSTMCell)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "peephole_lstm"])
+def test_char_language_model_counts_and_shapes(cell):
+    model = char_language_model((20,), 65, cell=cell, units=32, embedding_dim=16, num_layers=2)
+    expected = (
+        65 * 16 + recurrent_parameters(cell, 16, 32) + recurrent_parameters(cell, 32, 32) + 33 * 65
+    )
+    assert model.count_params() == expected
+    assert model.output_shape == (None, 20, 65)
+
+
+def test_char_language_model_gives_a_distribution_per_step():
+    model = char_language_model((20,), 65, units=8, embedding_dim=4)
+    probabilities = keras.ops.convert_to_numpy(model(np.zeros((2, 20), dtype="int32")))
+    assert probabilities.shape == (2, 20, 65)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
+
+
+def test_char_language_model_default_is_the_recipe_size():
+    assert char_language_model((100,), 65).count_params() == 349_569
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: sequence_regressor((10, 2), cell="lstmm"), "cell=.lstmm."),
+        (lambda: sequence_regressor((10, 2), units=0), "units=0"),
+        (lambda: sequence_regressor((10, 2), num_layers=0), "num_layers=0"),
+        (lambda: sequence_classifier((28, 28, 1), 10), r"input_shape=\(28, 28, 1\)"),
+        (lambda: char_language_model((10, 3), 5), r"input_shape=\(10, 3\)"),
+        (lambda: sequence_regressor((10, 2), cell="peephole_lstm", dropout=0.2), "dropout=0.2"),
+    ],
+)
+def test_builder_errors_name_the_received_value(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --------------------------------------------------------------------------- experiment helpers
+
+
+def test_input_gradient_norms_see_only_the_steps_the_output_depends_on():
+    # Zero recurrent weights: h_T depends on x_T alone, so dL/dx_t = 0 for t < T.
+    model = sequence_regressor((6, 2), 1, cell="simple_rnn", units=4)
+    recurrent = model.get_layer("simple_rnn_1").cell.recurrent_kernel
+    recurrent.assign(np.zeros(recurrent.shape))
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 6, 2)).astype("float32")
+    norms = input_gradient_norms(model, x, np.ones((5, 1), dtype="float32"))
+    assert norms.shape == (6,)
+    np.testing.assert_array_equal(norms[:-1], 0.0)
+    assert norms[-1] > 0
+    assert edge_ratio(norms, edge=2) == 0.0
+
+
+def test_input_gradient_norms_match_a_linear_model_by_hand():
+    # y_hat = sum_t w . x_t through a linear "RNN" read-out is easier with Dense on the
+    # flattened sequence: dL/dx_t = 2 (y_hat - y) w for L = sum_b (y_hat_b - y_b)^2.
+    inputs = keras.Input((3, 2))
+    outputs = keras.layers.Dense(1, use_bias=False)(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, outputs)
+    w = np.array([[1.0], [2.0], [0.0], [0.0], [3.0], [4.0]], dtype="float32")
+    model.layers[-1].kernel.assign(w)
+    x = np.ones((1, 3, 2), dtype="float32")
+    y = np.zeros((1, 1), dtype="float32")
+    norms = input_gradient_norms(model, x, y)  # residual 10, so |dL/dx_t| = 20 |w_t|
+    np.testing.assert_allclose(norms, [20 * np.sqrt(5), 0.0, 20 * 5.0], rtol=1e-6)
+
+
+def test_sample_characters_follows_a_deterministic_model():
+    # A "language model" that puts all its mass on (current id + 1) mod V.
+    vocabulary_size, window = 7, 4
+    inputs = keras.Input((window,), dtype="int32")
+    logits = keras.layers.Embedding(vocabulary_size, vocabulary_size, name="table")(inputs)
+    model = keras.Model(inputs, keras.layers.Softmax()(logits))
+    table = 50.0 * np.roll(np.eye(vocabulary_size), 1, axis=1)
+    model.get_layer("table").embeddings.assign(table)
+    generated = sample_characters(model, [0, 1, 2, 3], 6, temperatures=(0.0, 0.5, 1.0))
+    expected = np.array([4, 5, 6, 0, 1, 2])
+    for row in generated:
+        np.testing.assert_array_equal(row, expected)
+    with pytest.raises(ValueError, match="Received: 2 ids"):
+        sample_characters(model, [0, 1], 3)
+    with pytest.raises(ValueError, match="temperatures must be >= 0"):
+        sample_characters(model, [0, 1, 2, 3], 3, temperatures=(-1.0,))
+
+
+def test_baseline_report_compares_the_model_with_predicting_the_mean(tmp_path):
+    from dlrecipes.data import load
+    from dlrecipes.experiments.rnn import baseline
+    from dlrecipes.recipe import DataSpec
+
+    splits = load(DataSpec(source="adding:6", options={"num_samples": 300}), seed=0)
+    inputs = keras.Input(splits.input_shape)
+    constant = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="ones")
+    model = keras.Model(inputs, constant(keras.layers.Flatten()(inputs)))  # always predicts 1.0
+    report = baseline(model, splits, None, tmp_path)
+    assert report["model_mse"] == pytest.approx(float(np.mean((splits.y_test - 1.0) ** 2)))
+    assert report["predict_mean_mse"] == pytest.approx(report["model_mse"], abs=0.01)
+    assert 0.1 < report["predict_mean_mse"] < 0.25

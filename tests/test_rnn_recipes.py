@@ -1,0 +1,142 @@
+"""The RNN lecture's recipes: smoke runs through ``dlrecipes.run`` and, with ``-m slow``,
+the stated targets (adding problem T=100, row-by-row mnist-8k, tiny Shakespeare)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import dlrecipes
+from dlrecipes import registry
+from dlrecipes.recipe import resolve
+
+SUPERVISED = ("rnn_adding", "lstm_adding", "gru_adding", "lstm_rowmnist", "gru_rowmnist")
+RNN_RECIPES = (*SUPERVISED, "char_lstm", "rnn_vs_lstm_vs_gru")
+MNIST_8K_SOURCE = "mnist_idx:../shared/data/mnist-8k"
+SHAKESPEARE_SOURCE = "text:../shared/data/tinyshakespeare/input.txt"
+
+
+def _metrics(result):
+    return json.loads((result.run_dir / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("name", RNN_RECIPES)
+def test_recipe_declares_smoke_expect_and_search(name):
+    recipe = registry.get(name)
+    assert recipe.expect.threshold > 0 and recipe.expect.data and recipe.expect.budget
+    assert recipe.search.params, name
+    smoke = resolve(recipe, profile="smoke")
+    assert smoke.train.epochs == 1
+
+
+@pytest.mark.parametrize("name", SUPERVISED)
+def test_supervised_recipe_smoke_run(name, tmp_path):
+    # Smoke profiles skip XLA to stay fast; one recipe checks the XLA path through the runner.
+    xla = name == "lstm_adding"
+    overrides = ["train.jit_compile=true"] if xla else []
+    result = dlrecipes.run(name, smoke=True, out=tmp_path, overrides=overrides, verbose=0)
+    metrics = _metrics(result)
+    assert metrics["status"] == "completed" and metrics["jit_compile"] is xla
+    assert np.isfinite(metrics["test"]["loss"])
+    assert (result.run_dir / "model.keras").is_file()
+    assert (result.run_dir / "plots" / "learning_curves.png").is_file()
+    expected_shape = [10, 2] if name.endswith("adding") else [28, 28]
+    assert metrics["data"]["input_shape"] == expected_shape
+
+
+def test_char_lstm_smoke_run_trains_evaluates_and_samples(tmp_path):
+    result = dlrecipes.run("char_lstm", smoke=True, out=tmp_path)
+    test = _metrics(result)["test"]
+    assert 0 < test["val_loss"] < 10 and test["val_bits_per_char"] == pytest.approx(
+        test["val_loss"] / np.log(2)
+    )
+    assert test["steps"] > 0 and test["vocabulary_size"] > 20
+    samples = (result.run_dir / "samples.txt").read_text()
+    for tau in (0.5, 0.8, 1.0):
+        assert f"--- temperature {tau} ---" in samples
+    assert (result.run_dir / "model.keras").is_file()
+    assert (result.run_dir / "plots" / "learning_curves.png").is_file()
+
+
+def test_rnn_vs_lstm_vs_gru_smoke_run_reports_all_three_cells(tmp_path):
+    result = dlrecipes.run("rnn_vs_lstm_vs_gru", smoke=True, out=tmp_path)
+    metrics = _metrics(result)
+    test = metrics["test"]
+    for cell in ("simple_rnn", "lstm", "gru"):
+        assert np.isfinite(test[f"{cell}_mse"])
+        assert test[f"{cell}_early_late_gradient_ratio_init"] > 0
+        assert (result.run_dir / cell / "model.keras").is_file()
+    assert test["worst_gated_mse"] == max(test["lstm_mse"], test["gru_mse"])
+    assert 0.05 < test["baseline_mse"] < 0.4
+    assert metrics["expect"]["metric"] == "worst_gated_mse"
+    for plot in (
+        "loss_curves",
+        "early_gradient_norm",
+        "gradient_norms_init",
+        "gradient_norms_trained",
+    ):
+        assert (result.run_dir / "plots" / f"{plot}.png").is_file(), plot
+    norms = np.load(result.run_dir / "gradient_norms.npz")
+    assert norms["lstm_init"].shape == (10,)
+
+
+# --------------------------------------------------------------------------- targets (slow)
+
+
+@pytest.mark.slow
+def test_adding_t100_lstm_and_gru_learn_it_and_the_simple_rnn_does_not(tmp_path):
+    result = dlrecipes.run("rnn_vs_lstm_vs_gru", out=tmp_path)
+    test = _metrics(result)["test"]
+    print({k: v for k, v in test.items() if k.endswith(("mse", "ratio_init", "ratio_trained"))})
+    assert test["lstm_mse"] <= 0.01 and test["gru_mse"] <= 0.01
+    assert test["simple_rnn_mse"] > 0.1
+    # The vanishing gradient: after training, the gated cells carry gradient back to the
+    # first steps; the simple RNN's has vanished (underflows to 0 in float32).
+    assert test["simple_rnn_early_late_gradient_ratio_trained"] < 1e-6
+    assert test["lstm_early_late_gradient_ratio_trained"] > 1e-3
+    assert test["gru_early_late_gradient_ratio_trained"] > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "threshold"), [("lstm_adding", 0.01), ("gru_adding", 0.01), ("rnn_adding", 0.1)]
+)
+def test_adding_recipes_reach_their_expectation(name, threshold, tmp_path):
+    result = dlrecipes.run(name, out=tmp_path, verbose=0)
+    print(name, result.metrics["test"], result.metrics["wall_time_s"])
+    assert result.reached, result.metrics["expect"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist"])
+def test_rowmnist_on_mnist_8k_reaches_96_percent(name, mnist_dir, tmp_path):
+    result = dlrecipes.run(name, profile="mnist8k", out=tmp_path, verbose=0)
+    print(name, result.metrics["test"], result.metrics["wall_time_s"])
+    assert result.metrics["test"]["accuracy"] >= 0.96
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist"])
+def test_rowmnist_on_digits_reaches_its_expectation(name, tmp_path):
+    result = dlrecipes.run(name, out=tmp_path, verbose=0)
+    print(name, result.metrics["test"], result.metrics["wall_time_s"])
+    assert result.reached, result.metrics["expect"]
+
+
+@pytest.mark.slow
+def test_char_lstm_on_tiny_shakespeare_reaches_1_7_nats(shakespeare_file, tmp_path):
+    result = dlrecipes.run("char_lstm", profile="shakespeare", out=tmp_path)
+    test = result.metrics["test"]
+    print(test, result.metrics["wall_time_s"])
+    assert test["val_loss"] <= 1.7
+    samples = (result.run_dir / "samples.txt").read_text()
+    assert ":\n" in samples.split("--- temperature 0.5 ---")[1]  # speaker lines of a play
+
+
+@pytest.mark.slow
+def test_char_lstm_on_the_stdlib_corpus_reaches_its_expectation(tmp_path):
+    result = dlrecipes.run("char_lstm", out=tmp_path)
+    print(result.metrics["test"], result.metrics["wall_time_s"])
+    assert result.reached, result.metrics["expect"]
