@@ -452,6 +452,8 @@ def _run_supervised(recipe, run_dir, out, started, resumed, verbose, applies) ->
             "classification": report,
             "expect": _expectation(recipe, test["metrics"], applies),
             "reports": extra,
+            # what Keras actually compiled with (layers such as RandomRotation turn XLA off)
+            "jit_compile": bool(getattr(model, "jit_compile", recipe.train.jit_compile)),
             "parameters": parameter_counts(model),
             "data": {
                 "source": splits.source,

@@ -6,9 +6,13 @@ All use ``keras.ops`` only, so they run under the TensorFlow and JAX backends.
 - :class:`TrainableSubsampling2D` -- LeNet-5's S2/S4: coefficient * (2x2 sum) + bias.
 - :class:`RBFOutput` -- Euclidean RBF units with fixed prototypes (LeNet-5's output).
 - :class:`ScaledTanh` / :func:`scaled_tanh` -- f(a) = 1.7159 tanh(2a/3).
+- :class:`Maxout` -- the max over k linear pieces (Goodfellow et al. 2013).
+- :class:`PeepholeLSTMCell` -- an LSTM cell whose gates also read the cell state.
 """
 
 from dlrecipes.layers.connection_table_conv2d import LENET5_C3_TABLE, ConnectionTableConv2D
+from dlrecipes.layers.maxout import Maxout
+from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
 from dlrecipes.layers.rbf_output import DIGIT_FONT_7X12, RBFOutput, default_prototypes
 from dlrecipes.layers.scaled_tanh import ScaledTanh, scaled_tanh
 from dlrecipes.layers.trainable_subsampling import TrainableSubsampling2D
@@ -17,6 +21,8 @@ __all__ = [
     "DIGIT_FONT_7X12",
     "LENET5_C3_TABLE",
     "ConnectionTableConv2D",
+    "Maxout",
+    "PeepholeLSTMCell",
     "RBFOutput",
     "ScaledTanh",
     "TrainableSubsampling2D",

@@ -69,6 +69,8 @@ def compile_model(model: keras.Model, train, num_train_examples: int) -> keras.M
         jit_compile=train.jit_compile,
         steps_per_execution=train.steps_per_execution,
     )
+    # Creating the optimizer's slots now spares a second trace of the train step.
+    model.optimizer.build(model.trainable_variables)
     return model
 
 
