@@ -23,6 +23,21 @@ def _require(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _xla_not_blocked_by_op_determinism():
+    """A run with ``jit_compile=False`` turns on TensorFlow's (process-wide) op
+    determinism, which makes Keras refuse XLA for every model compiled afterwards in
+    the same worker. Each test starts with it off, as a fresh process would."""
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        try:
+            from tensorflow.python.framework import config
+        except ImportError:
+            pass
+        else:
+            config.disable_op_determinism()
+    yield
+
+
 @pytest.fixture
 def mnist_dir() -> Path:
     """The 8,000-digit MNIST IDX directory beside the repository (../shared/data/mnist-8k)."""
