@@ -24,8 +24,9 @@ path as ``python -m recipes run`` -- and writes::
 
 Rows of supervised recipes hold the final model's loss and metrics on the
 train, validation and test splits, all measured in inference mode (no dropout,
-no augmentation, best weights restored by early stopping), and ``gap`` = train
-minus validation of the headline metric. Rows of ``task = "custom"`` recipes
+no augmentation, best weights restored by early stopping), ``gap`` = train
+minus validation of the headline metric and ``loss_gap`` = validation minus
+training loss (the loss includes any L1 / L2 penalty). Rows of ``task = "custom"`` recipes
 hold the experiment's flat metrics. A variant whose loss diverges is reported
 as such and the others still run.
 
@@ -239,6 +240,8 @@ def _supervised_row(result, recipe: Recipe, splits_cache: dict) -> dict[str, Any
     headline = recipe.train.metrics[0] if recipe.train.metrics else "loss"
     if f"train_{headline}" in row and f"val_{headline}" in row:
         row["gap"] = row[f"train_{headline}"] - row[f"val_{headline}"]
+    if "train_loss" in row and "val_loss" in row:
+        row["loss_gap"] = row["val_loss"] - row["train_loss"]
     row["epochs"] = metrics.get("epochs_run")
     row["parameters"] = metrics.get("parameters", {}).get("trainable")
     report = metrics.get("classification") or {}

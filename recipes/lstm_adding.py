@@ -7,7 +7,9 @@ scores the baseline MSE 2/12 = 0.167; reaching 0.01 needs the first marked
 value to survive up to 99 steps of recurrence. The LSTM's cell state carries
 it: ``c_t = f_t c_{t-1} + i_t c~_t`` with ``f_t`` near 1 passes both the value
 and its gradient through time unchanged. Typically the loss sits on the 0.167
-plateau for several epochs, then drops by two orders of magnitude within one.
+plateau for about 1,500 steps (13 epochs), then drops by two orders of
+magnitude within two epochs. Adam at 3e-3 with gradient clipping: at 1e-2 the
+LSTM escapes sooner but can be thrown back onto the plateau by a loss spike.
 
 Compare ``rnn_adding`` (the simple RNN stays at the baseline), ``gru_adding``
 and ``rnn_vs_lstm_vs_gru`` (all three, with the gradient reaching each step).
@@ -37,7 +39,7 @@ RECIPE = Recipe(
         epochs=30,
         batch_size=128,
         optimizer="adam",
-        learning_rate=1e-2,
+        learning_rate=3e-3,
         clipnorm=1.0,
         loss="mse",
         metrics=("mse",),

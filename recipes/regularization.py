@@ -6,11 +6,11 @@ RECIPE = Recipe(
     name="regularization",
     summary="None, L1, L2, weight decay, dropout, early stopping, augmentation: train/val gap",
     lecture="Foundations: regularisation",
-    # Over-fitting on purpose: 300 training digits, two layers of 256 units, 150 epochs.
-    data=DataSpec(source="digits", limit=300),
+    # Over-fitting on purpose: 200 training digits, two layers of 256 units, 100 epochs.
+    data=DataSpec(source="digits", limit=200),
     model=ModelSpec(builder="mlp", options={"hidden_units": (256, 256), "activation": "relu"}),
     train=TrainSpec(
-        epochs=150,
+        epochs=100,
         batch_size=32,
         optimizer="adam",
         learning_rate=1e-3,
@@ -20,8 +20,8 @@ RECIPE = Recipe(
     expect=ExpectSpec(
         metric="accuracy",
         threshold=0.85,
-        data="digits (300 training / 300 test images), no regularisation",
-        budget="~30 s per method, 2 CPU",
+        data="digits (200 training / 200 test images), no regularisation",
+        budget="~40 s per method, 2 CPU",
     ),
     variants=(
         Variant("none", {}),

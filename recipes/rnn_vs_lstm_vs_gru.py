@@ -41,10 +41,10 @@ RECIPE = Recipe(
     data=DataSpec(source="adding", options={"length": 100, "num_samples": 20_000}),
     model=ModelSpec(builder="sequence_regressor", options={"units": 64, "num_layers": 1}),
     train=TrainSpec(
-        epochs=20,
+        epochs=30,
         batch_size=128,
         optimizer="adam",
-        learning_rate=1e-2,
+        learning_rate=3e-3,
         clipnorm=1.0,
         loss="mse",
         metrics=("mse",),
@@ -56,7 +56,7 @@ RECIPE = Recipe(
         higher_is_better=False,
         data="adding problem, T=100: max(LSTM, GRU) test MSE; the simple RNN's is reported "
         "beside it (baseline 0.167)",
-        budget="~7 min, 2 CPU",
+        budget="~8 min, 2 CPU",
     ),
     search=SearchSpec(
         params=(

@@ -75,3 +75,26 @@ def test_format_table_leaves_out_per_class_scores():
     table = format_table([{"variant": "a", "test_accuracy": 0.5, "f1_3": 0.1, "paper_wer": 17.1}])
     header = table.splitlines()[0]
     assert "test_accuracy" in header and "paper_wer" in header and "f1_3" not in header
+
+
+def test_a_diverging_variant_is_reported_and_the_others_still_run(tmp_path, monkeypatch):
+    """The runner's divergence error marks the arm 'diverged'; the table and CSV are written."""
+    from dlrecipes import runner
+    from dlrecipes.training import TrainingDivergedError
+
+    real_run = runner.run
+
+    def run(recipe, **kwargs):
+        if kwargs["overrides"].get("train.optimizer") == "sgd":
+            raise TrainingDivergedError("the loss became NaN or infinite at epoch 1, batch 3")
+        return real_run(recipe, **kwargs)
+
+    monkeypatch.setattr(runner, "run", run)
+    result = compare("optimizers", smoke=True, only=["sgd", "adagrad"], out=tmp_path, quiet=True)
+    rows = {row["variant"]: row for row in result.rows}
+    assert rows["sgd"]["status"] == "diverged" and "NaN" in rows["sgd"]["status_detail"]
+    assert rows["adagrad"]["status"] == "completed"
+    with result.csv_path.open() as handle:
+        assert [row["status"] for row in csv.DictReader(handle)] == ["diverged", "completed"]
+    assert (result.compare_dir / "plots" / "compare_loss.png").is_file()
+    assert "diverged" in result.table()

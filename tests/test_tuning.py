@@ -230,6 +230,7 @@ def test_search_table_plot_retrain_and_resume(tmp_path, capsys):
     assert run_recipe.train.optimizer == result.best_values["train.optimizer"]
     assert run_recipe.train.epochs == int(result.best["best_epoch"])
     assert (result.retrained.run_dir / "model.keras").is_file()
+    assert metrics["expect"]["applies"] is False, "a smoke search's retrain is not judged"
     assert result.retrained.run_dir.parent == tmp_path / "softmax_regression"
 
     # The same call again: nothing to do, nothing repeated.

@@ -159,7 +159,8 @@ def _fit(recipe, run_dir, model, splits, callbacks=(), compiled: bool = False):
 
 def _evaluate_splits(model, splits, names=("train", "val", "test")) -> dict[str, float]:
     """``model.evaluate`` in inference mode (no dropout, no augmentation) on each split:
-    ``{"train_loss", "train_accuracy", ..., "gap"}``; ``gap`` = train - validation accuracy."""
+    ``{"train_loss", "train_accuracy", ..., "gap", "loss_gap"}``; ``gap`` = train -
+    validation accuracy, ``loss_gap`` = validation - training loss."""
     out = {}
     for split in names:
         x, y = getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}")
@@ -169,6 +170,8 @@ def _evaluate_splits(model, splits, names=("train", "val", "test")) -> dict[str,
         out.update({f"{split}_{k}": float(v) for k, v in values.items()})
     if "train_accuracy" in out and "val_accuracy" in out:
         out["gap"] = out["train_accuracy"] - out["val_accuracy"]
+    if "train_loss" in out and "val_loss" in out:
+        out["loss_gap"] = out["val_loss"] - out["train_loss"]
     return out
 
 

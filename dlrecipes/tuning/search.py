@@ -7,11 +7,19 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlrecipes.recipe import Recipe, RecipeError, recipe_to_toml, resolve, to_dict
+from dlrecipes.recipe import (
+    Recipe,
+    RecipeError,
+    parse_value,
+    recipe_to_toml,
+    resolve,
+    to_dict,
+)
 from dlrecipes.tuning import distributed
 from dlrecipes.tuning.results import (
     PLOT_NAME,
@@ -185,9 +193,8 @@ def tune(
     from dlrecipes.runner import prepare_recipe
 
     started = time.perf_counter()
-    base = prepare_recipe(
-        recipe, profile="smoke" if smoke else profile, config=config, overrides=overrides, seed=seed
-    )
+    how = dict(profile="smoke" if smoke else profile, config=config, overrides=overrides, seed=seed)
+    base = prepare_recipe(recipe, **how)
     if tuner not in TUNERS:
         raise RecipeError(f"tuner must be one of {', '.join(TUNERS)}. Received: {tuner!r}")
     params = validate_space(base, tuner)
@@ -222,8 +229,9 @@ def tune(
         if my_role == "worker" or distributed.spawned():
             return TuneResult(search_dir, base, base.search.objective, base.search.direction)
     default_score = _baseline(base, params, search_dir, verbose) if baseline else None
+    retrain_from = {"recipe": recipe, **how} if retrain_best else None
     return _finish(
-        base, params, tuner, search_dir, Path(out), retrain_best, default_score, verbose, started
+        base, params, tuner, search_dir, Path(out), retrain_from, default_score, verbose, started
     )
 
 
@@ -332,7 +340,7 @@ def _baseline(base, params, search_dir: Path, verbose: int) -> float | None:
 
 
 def _finish(
-    base, params, tuner, search_dir, out, retrain_best, default_score, verbose, started
+    base, params, tuner, search_dir, out, retrain_from, default_score, verbose, started
 ) -> TuneResult:
     objective, direction = base.search.objective, base.search.direction
     rows = read_trials(search_dir, params, objective)
@@ -361,10 +369,12 @@ def _finish(
             )
         if default_score is not None:
             print(f"recipe default: {objective} {default_score:.4f}")
-    if retrain_best:
+    if retrain_from is not None:
         if result.best is None:
             raise RecipeError(f"no trial of {search_dir} completed: nothing to retrain")
-        result.retrained = retrain(base, result.best_values, result.best, out, verbose)
+        result.retrained = retrain(
+            result.best_values, result.best, out=out, verbose=verbose, **retrain_from
+        )
     best_record = {
         "trial": None if result.best is None else result.best["trial"],
         "objective": objective,
@@ -405,25 +415,61 @@ def retrain_overrides(best_values: dict[str, Any], best: dict[str, Any]) -> dict
     return overrides
 
 
-def retrain(base: Recipe, best_values: dict[str, Any], best: dict[str, Any], out, verbose=1):
+def retrain(
+    best_values: dict[str, Any],
+    best: dict[str, Any],
+    *,
+    recipe: str | Path | Recipe,
+    profile: str | None = None,
+    config=None,
+    overrides=(),
+    seed: int | None = None,
+    out: str | Path = "runs",
+    verbose: int = 1,
+):
     """Train the best configuration on train + validation, evaluate on test, save a run.
+
+    The recipe is resolved as the search resolved it (``profile``, ``config``,
+    ``overrides``, ``seed``), then the best values and :func:`retrain_overrides`
+    are applied on top, so the run directory's ``recipe.toml`` says exactly what
+    was trained and the expectation is judged as for any run with that profile.
 
     Returns:
         The :class:`dlrecipes.runner.RunResult` of a normal run directory under ``out``.
     """
     from dlrecipes import runner
 
-    overrides = retrain_overrides(best_values, best)
+    extra = retrain_overrides(best_values, best)
     if verbose:
+        epochs = extra.get("train.epochs")
         print(
-            f"retraining the best configuration (trial {best['trial']}) on train + validation "
-            f"for {overrides.get('train.epochs', base.train.epochs)} epochs",
+            f"retraining the best configuration (trial {best['trial']}) on train + validation"
+            + (f" for {epochs} epochs" if epochs else ""),
             flush=True,
         )
-    result = runner.run(base, overrides=overrides, out=out, verbose=2 if verbose >= 2 else 0)
+    result = runner.run(
+        recipe,
+        profile=profile,
+        config=config,
+        overrides={**_as_mapping(overrides), **extra},
+        seed=seed,
+        out=out,
+        verbose=2 if verbose >= 2 else 0,
+    )
     if verbose:
         print(runner.summary_line(result))
     return result
+
+
+def _as_mapping(overrides) -> dict[str, Any]:
+    """``--set`` strings (``"a.b=value"``) as a mapping, parsed as ``resolve`` parses them."""
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    pairs = {}
+    for item in overrides:
+        key, _, text = item.partition("=")
+        pairs[key.strip()] = parse_value(text.strip())
+    return pairs
 
 
 def cli_tune(args) -> int:
