@@ -266,7 +266,7 @@ def test_a_diverging_trial_fails_and_the_search_goes_on(tmp_path):
     assert "NaN or infinite" in failed["message"]
 
 
-@pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
+@pytest.mark.parametrize("tuner", [pytest.param("bayesian", marks=pytest.mark.slow), "hyperband"])
 def test_other_tuners_run_through_the_same_trials(tmp_path, tuner):
     recipe = with_space(
         "softmax_regression",
