@@ -16,17 +16,22 @@ space of five hyperparameters, two that matter and three that barely do:
 | ``train.optimizer_options.epsilon``   | log-uniform 1e-9..1e-6 | hardly |
 | ``train.steps_per_execution``         | int 1..8            | no (execution only) |
 
-Both searches get ``2^5 = 32`` trials (``--budget``): the grid puts its two values
-per hyperparameter at the centres of two equal cells (its best case; the ends of
-a range are rarely good), random search draws 32 points. Both run through
-:func:`dlrecipes.tuning.tune` (Keras Tuner's ``GridSearch`` and ``RandomSearch``),
-repeated with ``--repeats`` seeds. The grid's best-so-far curve is averaged over
-random visiting orders, so it does not depend on Keras Tuner's lexicographic order.
+Every search gets ``2^5 = 32`` trials (``--budget``). Random search draws 32
+points. Two grids with two values per hyperparameter: ``grid`` puts them at the
+centres of two equal cells (a careful grid; the ends of a range are rarely good),
+``grid-ends`` at the ends of each range (``numpy.linspace``, the naive grid). All
+run through :func:`dlrecipes.tuning.tune` (Keras Tuner's ``RandomSearch`` and
+``GridSearch``), repeated with ``--repeats`` seeds (the seed also draws the data
+split). A grid's best-so-far curve is averaged over random visiting orders, so
+it does not depend on Keras Tuner's lexicographic order.
 
 Run::
 
-    python bench/tuning.py                 # ~15 min on 2 CPU cores
+    python bench/tuning.py                 # 96 trials per seed: ~30 min on 2 CPU cores
     python bench/tuning.py --repeats 1     # quicker
+
+The searches resume: running the command again after an interruption continues
+where it stopped, and a finished bench re-prints its table in seconds.
 
 Writes ``bench/results/tuning.csv`` (every trial: method, repeat, trial, score,
 best so far) and ``bench/results/tuning.png`` (best validation accuracy vs trials).
@@ -66,6 +71,7 @@ SPACE = (
     log_uniform("train.optimizer_options.epsilon", 1e-9, 1e-6),
     int_range("train.steps_per_execution", 1, 8),
 )
+METHODS = ("random", "grid", "grid-ends")
 ORDERINGS = 200  # random visiting orders averaged for the grid's curve
 
 
@@ -87,6 +93,12 @@ def bench_recipe(seed: int):
     return dataclasses.replace(base, name="bench_tuning", search=SearchSpec(params=SPACE))
 
 
+def with_grid(recipe, points: int, centred: bool):
+    """The recipe with its space cut into a grid of ``points`` values per hyperparameter."""
+    grid = tuning.grid_space(SPACE, points, centred=centred)
+    return dataclasses.replace(recipe, search=SearchSpec(params=grid))
+
+
 def best_so_far(scores) -> np.ndarray:
     """Running maximum, ignoring failed trials (NaN)."""
     clean = np.where(np.isfinite(scores), scores, -np.inf)
@@ -100,22 +112,28 @@ def run(budget: int, repeats: int, out: Path, verbose: int) -> list[dict]:
     rows = []
     for repeat in range(repeats):
         recipe = bench_recipe(seed=repeat)
-        grid = dataclasses.replace(
-            recipe, search=SearchSpec(params=tuning.grid_space(SPACE, points, centred=True))
-        )
-        for method, spec, tuner in (("random", recipe, "random"), ("grid", grid, "grid")):
+        searches = {
+            "random": (recipe, "random", out / f"seed{repeat}"),
+            "grid": (with_grid(recipe, points, centred=True), "grid", out / f"seed{repeat}"),
+            "grid-ends": (
+                with_grid(recipe, points, centred=False),
+                "grid",
+                out / f"seed{repeat}" / "ends",
+            ),
+        }
+        for method, (spec, tuner, directory) in searches.items():
             started = time.perf_counter()
-            result = tuning.tune(
-                spec, tuner=tuner, trials=budget, out=out / f"seed{repeat}", verbose=verbose
-            )
+            result = tuning.tune(spec, tuner=tuner, trials=budget, out=directory, verbose=verbose)
             seconds = time.perf_counter() - started
+            trial_seconds = sum(r["seconds"] or 0 for r in result.rows)
             scores = np.array(
                 [r["val_accuracy"] if r["status"] == "COMPLETED" else math.nan for r in result.rows]
             )
             distinct = {p: len({r[p] for r in result.rows}) for p in IMPORTANT}
             print(
-                f"seed {repeat} {method:>6}: best val_accuracy {np.nanmax(scores):.4f} "
-                f"after {len(scores)} trials in {seconds:.0f} s; distinct values tried: "
+                f"seed {repeat} {method:>9}: best val_accuracy {np.nanmax(scores):.4f} "
+                f"after {len(scores)} trials ({trial_seconds:.0f} s of trials, {seconds:.0f} s "
+                "now); distinct values tried: "
                 + ", ".join(f"{p.split('.')[-1]} {n}" for p, n in distinct.items()),
                 flush=True,
             )
@@ -138,17 +156,17 @@ def run(budget: int, repeats: int, out: Path, verbose: int) -> list[dict]:
 def curves(rows: list[dict], budget: int, repeats: int) -> dict[str, np.ndarray]:
     """Best so far vs trials, shape (repeats, budget), per method.
 
-    The grid's curve is the mean over random visiting orders of its points.
+    A grid's curve is the mean over random visiting orders of its points.
     """
     rng = np.random.default_rng(0)
     out = {}
-    for method in ("random", "grid"):
+    for method in METHODS:
         per_repeat = []
         for repeat in range(repeats):
             scores = np.array(
                 [r["val_accuracy"] for r in rows if r["method"] == method and r["repeat"] == repeat]
             )
-            if method == "grid":
+            if method.startswith("grid"):
                 orders = [best_so_far(scores[rng.permutation(budget)]) for _ in range(ORDERINGS)]
                 per_repeat.append(np.mean(orders, axis=0))
             else:
@@ -159,13 +177,14 @@ def curves(rows: list[dict], budget: int, repeats: int) -> dict[str, np.ndarray]
 
 def table(curve: dict[str, np.ndarray], budget: int) -> str:
     checkpoints = [n for n in (1, 2, 4, 8, 16, 32, 64, 128, 243) if n <= budget]
-    lines = ["trials  random search (mean ± sd)  grid search (mean ± sd)"]
+    header = "  ".join(f"{m + ' (mean ± sd)':<20}" for m in METHODS)
+    lines = [f"best validation accuracy so far\ntrials  {header}".rstrip()]
     for n in checkpoints:
         cells = []
-        for method in ("random", "grid"):
+        for method in METHODS:
             values = curve[method][:, n - 1]
             cells.append(f"{values.mean():.4f} ± {values.std():.4f}")
-        lines.append(f"{n:>6}  {cells[0]:<25}  {cells[1]}")
+        lines.append(f"{n:>6}  " + "  ".join(f"{c:<20}" for c in cells).rstrip())
     return "\n".join(lines)
 
 
@@ -177,7 +196,7 @@ def plot(curve: dict[str, np.ndarray], path: Path, budget: int) -> None:
 
     trials = np.arange(1, budget + 1)
     fig, axis = plt.subplots(figsize=(6.5, 4))
-    for method, color in (("random", "C1"), ("grid", "C0")):
+    for method, color in zip(METHODS, ("C1", "C0", "C2")):
         mean, sd = curve[method].mean(axis=0), curve[method].std(axis=0)
         axis.plot(trials, mean, color=color, lw=2, label=f"{method} search")
         axis.fill_between(trials, mean - sd, mean + sd, color=color, alpha=0.2)

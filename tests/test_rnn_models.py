@@ -7,7 +7,12 @@ import keras
 import numpy as np
 import pytest
 
-from dlrecipes.experiments.rnn import edge_ratio, input_gradient_norms, sample_characters
+from dlrecipes.experiments.rnn import (
+    edge_ratio,
+    input_gradient_norms,
+    sample_characters,
+    stepping_model,
+)
 from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
 from dlrecipes.models import get
 from dlrecipes.models.rnn import (
@@ -145,10 +150,30 @@ def test_sample_characters_follows_a_deterministic_model():
     expected = np.array([4, 5, 6, 0, 1, 2])
     for row in generated:
         np.testing.assert_array_equal(row, expected)
-    with pytest.raises(ValueError, match="Received: 2 ids"):
-        sample_characters(model, [0, 1], 3)
+    with pytest.raises(ValueError, match="Received: 0 ids"):
+        sample_characters(model, [], 3)
     with pytest.raises(ValueError, match="temperatures must be >= 0"):
         sample_characters(model, [0, 1, 2, 3], 3, temperatures=(-1.0,))
+
+
+@pytest.mark.parametrize(("cell", "num_layers"), [("lstm", 2), ("gru", 1), ("peephole_lstm", 1)])
+def test_stepping_model_carries_the_state_like_the_full_sequence(cell, num_layers):
+    # Reading a sequence in two chunks with the state carried over gives the same
+    # probabilities as reading it in one go.
+    model = char_language_model(
+        (12,), 9, cell=cell, units=5, embedding_dim=3, num_layers=num_layers
+    )
+    stepping, sizes = stepping_model(model)
+    assert sizes == ([5, 5] if cell != "gru" else [5]) * num_layers  # [h, c] or [h] per layer
+    ids = np.random.default_rng(0).integers(0, 9, (2, 12)).astype("int32")
+    full = keras.ops.convert_to_numpy(model(ids))
+    zeros = [np.zeros((2, size), dtype="float32") for size in sizes]
+    first, *states = stepping([ids[:, :7], *zeros])
+    second, *_ = stepping([ids[:, 7:], *[keras.ops.convert_to_numpy(s) for s in states]])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(first), full[:, :7], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(second), full[:, 7:], rtol=1e-5, atol=1e-6
+    )
 
 
 def test_baseline_report_compares_the_model_with_predicting_the_mean(tmp_path):

@@ -246,6 +246,59 @@ def decode(ids, vocabulary: str) -> str:
     return "".join(vocabulary[int(i)] for i in ids)
 
 
+def _chain_layers(model: keras.Model) -> list:
+    """The layers of a chain model in order, nested models flattened, inputs left out."""
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            layers += _chain_layers(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            layers.append(layer)
+    return layers
+
+
+def stepping_model(model: keras.Model) -> tuple[keras.Model, list[int]]:
+    """The same network, run step by step: it takes and returns the recurrent states.
+
+    Training reads fixed windows from a zero state; generating text should
+    instead carry ``h_t`` (and ``c_t``) from one character to the next, so the
+    network remembers everything it has written, at one step of work per
+    character. This builds ``(ids (batch, n), *states) -> (probabilities
+    (batch, n, V), *new states)``: the embedding and output layers are the
+    trained ones (shared), each recurrent layer is a copy configured with
+    ``return_state=True`` holding the trained weights.
+
+    Args:
+        model: a chain ``ids -> ... -> probabilities``, e.g. :func:`char_language_model`.
+
+    Returns:
+        The stepping model and the size of each state input, in order.
+    """
+    ids = keras.Input((None,), dtype="int32", name="ids")
+    x, state_inputs, state_outputs, sizes = ids, [], [], []
+    for layer in _chain_layers(model):
+        if not isinstance(layer, keras.layers.RNN):
+            x = layer(x)
+            continue
+        config = {**layer.get_config(), "return_sequences": True, "return_state": True}
+        config["name"] = f"{layer.name}_stepping"
+        clone = layer.__class__.from_config(config)
+        state_size = layer.cell.state_size
+        layer_sizes = list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
+        states = [
+            keras.Input((size,), name=f"{layer.name}_state_{i}")
+            for i, size in enumerate(layer_sizes)
+        ]
+        outputs = clone(x, initial_state=states if len(states) > 1 else states[0])
+        clone.set_weights(layer.get_weights())
+        x = outputs[0]
+        state_inputs += states
+        state_outputs += list(outputs[1:])
+        sizes += layer_sizes
+    stepping = keras.Model([ids, *state_inputs], [x, *state_outputs], name="stepping")
+    return stepping, sizes
+
+
 def sample_characters(
     model: keras.Model,
     prompt_ids,
@@ -255,14 +308,15 @@ def sample_characters(
 ) -> np.ndarray:
     """Generate ``length`` characters after a prompt, one row per temperature.
 
-    At each step the model reads the last ``T`` ids (its input length) and gives
-    ``p(x_{t+1})``; the next id is drawn from ``p^(1/tau) / sum p^(1/tau)``
-    (temperature ``tau``: below 1 sharpens towards the most likely character,
-    above 1 flattens; ``tau = 0`` is greedy). All temperatures run as one batch.
+    The network reads the prompt from a zero state, then feeds each drawn
+    character back in, carrying its recurrent state (:func:`stepping_model`).
+    The next id is drawn from ``p^(1/tau) / sum p^(1/tau)`` (temperature
+    ``tau``: below 1 sharpens towards the most likely character, above 1
+    flattens; ``tau = 0`` is greedy). All temperatures run as one batch.
 
     Args:
         model: ``(batch, T) ids -> (batch, T, V)`` probabilities.
-        prompt_ids: at least ``T`` ids of context.
+        prompt_ids: at least one id of context.
         length: characters to generate.
         temperatures: one row of output per temperature.
         seed: NumPy seed of the draws.
@@ -270,22 +324,26 @@ def sample_characters(
     Returns:
         ``(len(temperatures), length)`` int ids.
     """
-    window = int(model.input_shape[1])
     prompt = np.asarray(prompt_ids, dtype="int32").reshape(-1)
-    if len(prompt) < window:
-        raise ValueError(
-            f"the prompt must hold at least {window} ids (the model's input length). "
-            f"Received: {len(prompt)} ids"
-        )
+    if len(prompt) < 1:
+        raise ValueError("the prompt must hold at least one id. Received: 0 ids")
     temperatures = np.asarray(temperatures, dtype="float64")
     if np.any(temperatures < 0):
         raise ValueError(f"temperatures must be >= 0. Received: {temperatures.tolist()}")
+    stepping, sizes = stepping_model(model)
     rng = np.random.default_rng(seed)
-    context = np.tile(prompt[-window:], (len(temperatures), 1))  # (K, T)
-    generated = np.zeros((len(temperatures), length), dtype="int32")
+    count = len(temperatures)
+    states = [np.zeros((count, size), dtype="float32") for size in sizes]
+    inputs = np.tile(prompt, (count, 1))  # (K, len(prompt)), then (K, 1)
+    generated = np.zeros((count, length), dtype="int32")
     for step in range(length):
-        probabilities = np.asarray(model.predict_on_batch(context))[:, -1, :]  # (K, V)
-        log_p = np.log(np.maximum(probabilities.astype("float64"), 1e-30))
+        outputs = stepping.predict_on_batch([inputs, *states])
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        probabilities, states = (
+            np.asarray(outputs[0])[:, -1, :],
+            [np.asarray(s) for s in outputs[1:]],
+        )
+        log_p = np.log(np.maximum(probabilities.astype("float64"), 1e-30))  # (K, V)
         for row, tau in enumerate(temperatures):
             if tau == 0:
                 generated[row, step] = int(np.argmax(log_p[row]))
@@ -293,7 +351,7 @@ def sample_characters(
             logits = log_p[row] / tau
             p = np.exp(logits - logits.max())
             generated[row, step] = rng.choice(len(p), p=p / p.sum())
-        context = np.concatenate([context[:, 1:], generated[:, step : step + 1]], axis=1)
+        inputs = generated[:, step : step + 1]
     return generated
 
 

@@ -110,7 +110,7 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         from dlrecipes.runner import build_model
         from dlrecipes.training import compile_model, set_seed
 
-        set_seed(recipe.seed)
+        set_seed(recipe.seed, recipe.train.jit_compile)
         model = build_model(recipe, self.splits)
         compile_model(model, recipe.train, len(self.splits.x_train))
         return model
