@@ -179,6 +179,8 @@ def convnet(
         An uncompiled ``keras.Model`` named ``"convnet"``, output ``(batch, num_classes)``
         class probabilities.
 
+    Each block computes ``maxpool(relu(W * x + b))`` (``*``: 2-D cross-correlation).
+
     Example:
         >>> convnet().count_params()
         34826
@@ -337,6 +339,9 @@ def conv_demo(input_shape=(6, 6, 1)):
         >>> image = np.array(CONV_DEMO_IMAGE, dtype="float32")[None, :, :, None]
         >>> float(conv_demo().predict(image, verbose=0)[0, 0, 0, 0])
         3.0
+
+    Reference: the lectures' CNN slides; Goodfellow, Bengio & Courville, Deep Learning
+    (2016), section 9.1.
     """
     height, width, channels = _check_image_shape(input_shape)
     if channels != 1 or min(height, width) < 3:

@@ -152,11 +152,17 @@ class Perceptron(keras.Model):
 def perceptron(input_shape=(2,), name: str = "perceptron") -> Perceptron:
     """Builder: a :class:`Perceptron` for inputs of ``input_shape`` (``D + 1`` weights).
 
+    The unit outputs ``sign(w . x + b)``; on a mistake (``y (w . x + b) <= 0``, ``y`` in
+    {-1, +1}) the rule updates ``w <- w + y x`` and ``b <- b + y``.
+
     Args:
         input_shape: ``(D,)``, the number of input features.
 
     Returns:
-        A built :class:`Perceptron` with zero weights.
+        A built :class:`Perceptron` with zero weights: ``(batch, D) -> (batch, 1)`` scores.
+
+    Reference: F. Rosenblatt, "The perceptron: a probabilistic model for information
+    storage and organization in the brain", Psychological Review 65(6), 1958.
     """
     check_input_shape(input_shape)
     if len(input_shape) != 1:

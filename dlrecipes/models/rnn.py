@@ -114,6 +114,10 @@ def sequence_classifier(
         >>> model = sequence_classifier((28, 28), 10, cell="lstm", units=128)
         >>> model.count_params()    # 4 (28*128 + 128^2 + 128) + 129*10
         81674
+
+    Reference: Le, Jaitly & Hinton, "A simple way to initialize recurrent networks of
+    rectified linear units", 2015 (row-by-row MNIST); Hochreiter & Schmidhuber 1997 (LSTM);
+    Cho et al. 2014 (GRU).
     """
     _check_sequence_shape(input_shape)
     check_positive("num_classes", num_classes)
@@ -148,6 +152,9 @@ def sequence_regressor(
     Example:
         >>> sequence_regressor((100, 2), 1, cell="gru", units=64).count_params()
         13121
+
+    Reference: Hochreiter & Schmidhuber, "Long short-term memory", Neural Computation
+    9(8), 1997, experiment 4 (the adding problem).
     """
     _check_sequence_shape(input_shape)
     check_positive("num_outputs", num_outputs)
