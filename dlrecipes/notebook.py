@@ -93,6 +93,31 @@ def default_out(name: str, environ: Mapping[str, str] | None = None) -> Path:
     return _repository_root(Path.cwd().resolve()) / "runs" / "notebooks" / name
 
 
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, Mapping):
+        out = {}
+        for key, value in data.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix[:-1]: data}
+
+
+def changed_settings(recipe) -> list[str]:
+    """The dotted paths in which ``recipe`` differs from its built-in recipe's defaults
+    (``train.verbose`` and ``seed`` aside); empty for a recipe that is not built in."""
+    from dlrecipes import registry
+    from dlrecipes.recipe import to_dict
+
+    if recipe.name not in registry.names():
+        return []
+    base, resolved = (_flatten(to_dict(r)) for r in (registry.get(recipe.name), recipe))
+    return sorted(
+        key
+        for key in set(base) | set(resolved)
+        if base.get(key) != resolved.get(key) and key not in ("train.verbose", "seed")
+    )
+
+
 def _quiet_import_keras() -> None:
     """Import Keras (and its backend) once, keeping TensorFlow's start-up lines and retracing
     warnings out of the stored outputs.
@@ -226,6 +251,12 @@ class Notebook:
         from dlrecipes.runner import summary_line
 
         print(summary_line(result))
+        changed = changed_settings(result.recipe)
+        if changed and result.metrics.get("expect", {}).get("applies"):
+            print(
+                f"  note: this run changes {', '.join(changed)} from the recipe's defaults; "
+                "the expectation is stated for the defaults"
+            )
         test = result.metrics.get("test", {})
         for key in keys or [k for k, v in test.items() if isinstance(v, (int, float))]:
             if key not in test:
