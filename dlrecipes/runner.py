@@ -318,13 +318,22 @@ def prepare_recipe(
 def expectation_applies(base: Recipe, resolved: Recipe, profile: str | None = None) -> bool:
     """Whether the recipe's expectation judges this run.
 
-    It is stated for the default profile on the recipe's own data; a profile or a data
-    override makes it inapplicable unless the expectation was restated too (as the
-    CNN recipes' ``mnist8k`` profiles do).
+    It is stated for the default profile on the recipe's own data: the same source,
+    source options (e.g. the adding problem's length ``T``), example limit and
+    splits. A profile or a change to any of those makes it inapplicable unless the
+    expectation was restated too (as the CNN recipes' ``mnist8k`` profiles do).
+    Preprocessing and training changes (augmentation, learning rate, epochs) are
+    still judged: they are what a user tries in order to reach it.
     """
     if resolved.expect != base.expect:
         return True
-    return profile is None and resolved.data.source == base.data.source
+    return profile is None and _task_data(resolved) == _task_data(base)
+
+
+def _task_data(recipe: Recipe) -> tuple:
+    """The data fields that define the task an expectation is stated for."""
+    data = recipe.data
+    return (data.source, data.options, data.limit, data.val_fraction, data.test_fraction)
 
 
 def run(
