@@ -24,8 +24,13 @@ it to run in class.
 
 Keras progress bars are turned off (``train.verbose = 0``) so that a stored
 notebook stays small; the library's plots are shown with :meth:`Notebook.show`.
-Runs are written under ``<repository>/runs/notebooks/<notebook>/`` (``runs/`` is
-git-ignored), or under ``$DLRECIPES_NOTEBOOK_OUT/<notebook>/`` when that is set.
+Like the command line, a notebook works from the repository root: ``Notebook``
+changes into it, so a recipe's data paths (``../shared/data/...``) mean the same
+as in ``python -m recipes run``. Runs are written under
+``runs/notebooks/<notebook>/`` (``runs/`` is git-ignored), or under
+``$DLRECIPES_NOTEBOOK_OUT/<notebook>/`` when that is set. ``nb.run(name,
+profile="shakespeare")`` uses a named profile in the class setting (the smoke
+setting always uses ``smoke``).
 """
 
 from __future__ import annotations
@@ -86,11 +91,16 @@ def _repository_root(start: Path) -> Path:
 
 
 def default_out(name: str, environ: Mapping[str, str] | None = None) -> Path:
-    """``$DLRECIPES_NOTEBOOK_OUT/<name>`` or ``<repository>/runs/notebooks/<name>``."""
+    """``$DLRECIPES_NOTEBOOK_OUT/<name>`` or ``<repository>/runs/notebooks/<name>``.
+
+    The default is relative to the working directory (``../runs/notebooks/<name>``
+    from ``notebooks/``), so stored outputs name no machine's absolute paths.
+    """
     environ = os.environ if environ is None else environ
     if environ.get(OUT_ENV):
         return Path(environ[OUT_ENV]) / name
-    return _repository_root(Path.cwd().resolve()) / "runs" / "notebooks" / name
+    here = Path.cwd().resolve()
+    return Path(os.path.relpath(_repository_root(here) / "runs" / "notebooks" / name, here))
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -170,16 +180,21 @@ class Notebook:
         name: the notebook's name (its run directories go under ``out``).
         smoke: ``None`` reads ``DLRECIPES_NOTEBOOK_SMOKE`` (:func:`smoke_mode`).
         out: ``None`` for :func:`default_out`.
+        chdir: change into the repository root (found from the working directory), as
+            the command line runs there.
     """
 
     name: str
     smoke: bool | None = None
     out: Path | None = None
+    chdir: bool = True
 
     def __post_init__(self):
         _quiet_import_keras()
         if not self.name or "/" in self.name:
             raise ValueError(f"name must be a non-empty file name. Received: name={self.name!r}")
+        if self.chdir:
+            os.chdir(_repository_root(Path.cwd().resolve()))
         if self.smoke is None:
             object.__setattr__(self, "smoke", smoke_mode())
         object.__setattr__(self, "out", Path(self.out) if self.out else default_out(self.name))
@@ -198,16 +213,17 @@ class Notebook:
         return f"{self.name}: {self.setting} setting ({how}); runs under {self.out}"
 
     def _arguments(self, overrides, lighter, kwargs: dict) -> dict:
-        if "profile" in kwargs or "smoke" in kwargs:
+        if "smoke" in kwargs:
             raise ValueError(
-                f"the notebook chooses the profile ({SMOKE_ENV}); Received: "
-                f"{ {k: kwargs[k] for k in ('profile', 'smoke') if k in kwargs} }"
+                f"the notebook chooses the smoke setting ({SMOKE_ENV}); Received: "
+                f"smoke={kwargs['smoke']!r}"
             )
+        class_profile = kwargs.pop("profile", None)
         chosen = {} if self.smoke else _overrides(lighter)
         chosen.update(_overrides(overrides))
         chosen.setdefault("train.verbose", "0")  # no Keras progress bars in stored outputs
         return {
-            "profile": "smoke" if self.smoke else None,
+            "profile": "smoke" if self.smoke else class_profile,
             "overrides": chosen,
             "out": self.out,
             **kwargs,

@@ -6,6 +6,8 @@ every run uses its recipe's ``smoke`` profile), its runs written to a temporary 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dlrecipes import notebook
@@ -119,7 +121,9 @@ def test_smoke_mode_rejects_other_values_with_the_value():
 
 def test_default_out_is_under_runs_or_the_environment_variable(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO_ROOT / "notebooks")
-    assert notebook.default_out("nb", {}) == REPO_ROOT / "runs" / "notebooks" / "nb"
+    assert notebook.default_out("nb", {}) == Path("../runs/notebooks/nb")  # no absolute path
+    monkeypatch.chdir(REPO_ROOT)
+    assert notebook.default_out("nb", {}) == Path("runs/notebooks/nb")
     assert notebook.default_out("nb", {notebook.OUT_ENV: str(tmp_path)}) == tmp_path / "nb"
 
 
@@ -138,8 +142,18 @@ def test_lighter_overrides_apply_in_the_class_setting_only(tmp_path):
     assert smoke_args["overrides"] == {"model.options.units": "8", "train.verbose": "0"}
     assert class_args["seed"] == 3 and class_args["out"] == tmp_path
     assert "class setting" in repr(class_nb) and "smoke setting" in repr(smoke_nb)
-    with pytest.raises(ValueError, match="profile"):
-        class_nb._arguments(None, None, {"profile": "smoke"})
+    # A named profile is the class setting's choice; the smoke setting keeps "smoke".
+    assert class_nb._arguments(None, None, {"profile": "mnist8k"})["profile"] == "mnist8k"
+    assert smoke_nb._arguments(None, None, {"profile": "mnist8k"})["profile"] == "smoke"
+    with pytest.raises(ValueError, match="Received: smoke=True"):
+        class_nb._arguments(None, None, {"smoke": True})
+
+
+def test_a_notebook_works_from_the_repository_root_like_the_cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT / "notebooks")
+    nb = notebook.Notebook("nb", smoke=True)
+    assert Path.cwd() == REPO_ROOT
+    assert nb.out == Path("runs/notebooks/nb")
 
 
 def test_smoke_notebook_run_goes_through_the_recipe_smoke_profile(tmp_path):
