@@ -159,12 +159,15 @@ def worker(args) -> None:
     from dlrecipes import data as data_sources
 
     backend = keras.backend.backend()
+    skip = set(args.skip.split(";")) if args.skip else set()
     for task in args.tasks:
         recipe = _task_recipe(task)
         splits = data_sources.load(recipe.data, seed=recipe.seed)
         steps = args.steps or TASKS[task][2]
         for cell in args.cells:
             for jit_compile in JIT_COMPILE:
+                if _key(task, cell, jit_compile) in skip:
+                    continue
                 row = {
                     "backend": backend,
                     "task": task,
@@ -184,21 +187,51 @@ def worker(args) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def _spawn(worker_args: list[str], backend: str, timeout: float) -> list[dict]:
+def _key(task: str, cell: str, jit_compile) -> str:
+    return f"{task}/{cell}/{jit_compile}"
+
+
+def _spawn(worker_args: list[str], backend: str, configurations: list, timeout: float):
+    """Run the worker; if it crashes, record the crash and go on with the rest.
+
+    ``configurations`` is the worker's order of ``(task, cell, jit_compile)``. A
+    native crash (e.g. a segfault in a backend) takes the process with it: the
+    configuration it was measuring gets a row saying so, and a fresh worker
+    measures the remaining ones.
+    """
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, str(Path(__file__).resolve()), *worker_args]
-    process = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    rows = [
-        json.loads(line[len("RESULT ") :])
-        for line in process.stdout.splitlines()
-        if line.startswith("RESULT ")
-    ]
-    if process.returncode != 0:
-        tail = process.stderr.strip().splitlines()[-5:]
+    rows: list[dict] = []
+    while True:
+        done = [_key(r["task"], r["cell"], r["jit_compile"]) for r in rows]
+        command = [sys.executable, str(Path(__file__).resolve()), *worker_args]
+        if done:
+            command += ["--skip", ";".join(done)]
+        process = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        rows += [
+            json.loads(line[len("RESULT ") :])
+            for line in process.stdout.splitlines()
+            if line.startswith("RESULT ")
+        ]
+        if process.returncode == 0:
+            return rows
+        done = {_key(r["task"], r["cell"], r["jit_compile"]) for r in rows}
+        remaining = [c for c in configurations if _key(*c) not in done]
+        tail = [line for line in process.stderr.strip().splitlines() if "I0000" not in line][-3:]
         print(f"  [{backend}] worker exited with {process.returncode}: " + " | ".join(tail))
-    return rows
+        if not remaining:
+            return rows
+        task, cell, jit_compile = remaining[0]
+        rows.append(
+            {
+                "backend": backend,
+                "task": task,
+                "cell": cell,
+                "jit_compile": jit_compile,
+                "note": f"worker crashed (exit {process.returncode}); rerun this configuration",
+            }
+        )
 
 
 def _table(rows: list[dict]) -> str:
@@ -244,6 +277,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="20 steps each (a run check)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.tasks = _split(args.tasks, tuple(TASKS), parser, "--tasks")
     args.cells = _split(args.cells, CELLS, parser, "--cells")
@@ -270,7 +304,13 @@ def main(argv=None) -> int:
             "--max-seconds",
             str(args.max_seconds),
         ]
-        rows += _spawn(worker_args, backend, timeout=7200)
+        configurations = [
+            (task, cell, jit_compile)
+            for task in args.tasks
+            for cell in args.cells
+            for jit_compile in JIT_COMPILE
+        ]
+        rows += _spawn(worker_args, backend, configurations, timeout=7200)
         print(f"[{backend}] done in {time.perf_counter() - started:.0f} s", flush=True)
     if not rows:
         print("no results")
