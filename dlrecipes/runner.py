@@ -318,11 +318,12 @@ def prepare_recipe(
 def expectation_applies(base: Recipe, resolved: Recipe, profile: str | None = None) -> bool:
     """Whether the recipe's expectation judges this run.
 
-    It is stated for the default profile on the recipe's own data: the same source,
-    source options (e.g. the adding problem's length ``T``), example limit and
-    splits. A profile or a change to any of those makes it inapplicable unless the
+    It is stated for the default profile on the recipe's own task: the same source,
+    source options (e.g. the adding problem's length ``T``), example limit and test
+    split. A profile or a change to any of those makes it inapplicable unless the
     expectation was restated too (as the CNN recipes' ``mnist8k`` profiles do).
-    Preprocessing and training changes (augmentation, learning rate, epochs) are
+    Preprocessing and training changes (augmentation, learning rate, epochs, the
+    validation split: ``tune --retrain-best`` trains on train + validation) are
     still judged: they are what a user tries in order to reach it.
     """
     if resolved.expect != base.expect:
@@ -333,7 +334,7 @@ def expectation_applies(base: Recipe, resolved: Recipe, profile: str | None = No
 def _task_data(recipe: Recipe) -> tuple:
     """The data fields that define the task an expectation is stated for."""
     data = recipe.data
-    return (data.source, data.options, data.limit, data.val_fraction, data.test_fraction)
+    return (data.source, data.options, data.limit, data.test_fraction)
 
 
 def run(

@@ -224,7 +224,10 @@ def test_expectation_judges_only_the_data_and_budget_it_is_stated_for():
     assert runner.expectation_applies(adding, shorter) is False
     fewer = resolve(base, overrides=["data.limit=100"])
     assert runner.expectation_applies(base, fewer) is False
-    tuned = resolve(base, overrides=["train.learning_rate=0.01", "data.augment_shift=0.1"])
+    tuned = resolve(
+        base,
+        overrides=["train.learning_rate=0.01", "data.augment_shift=0.1", "data.val_fraction=0"],
+    )
     assert runner.expectation_applies(base, tuned) is True
     expectation = runner._expectation(base, {"accuracy": 0.5}, applies=False)
     assert expectation["reached"] is None and expectation["applies"] is False
