@@ -268,7 +268,8 @@ class Notebook:
 
         print(summary_line(result))
         changed = changed_settings(result.recipe)
-        if changed and result.metrics.get("expect", {}).get("applies"):
+        restated = any(key.startswith("expect.") for key in changed)  # e.g. by a profile
+        if changed and not restated and result.metrics.get("expect", {}).get("applies"):
             print(
                 f"  note: this run changes {', '.join(changed)} from the recipe's defaults; "
                 "the expectation is stated for the defaults"

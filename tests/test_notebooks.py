@@ -171,3 +171,23 @@ def test_changed_settings_lists_what_a_run_changes_from_the_defaults():
     assert notebook.changed_settings(lighter) == ["data.options.length"]
     quiet = prepare_recipe("mlp", overrides={"train.verbose": "0"}, seed=3)
     assert notebook.changed_settings(quiet) == []
+
+
+def test_report_notes_changed_settings_unless_the_expectation_was_restated(capsys):
+    from types import SimpleNamespace
+
+    from dlrecipes.runner import prepare_recipe
+
+    def report(recipe):
+        metrics = {
+            "expect": {"metric": "mse", "threshold": 0.01, "value": 0.001, "applies": True},
+            "test": {"mse": 0.001},
+        }
+        nb = notebook.Notebook("nb", smoke=False, chdir=False)
+        nb.report(SimpleNamespace(recipe=recipe, metrics=metrics, run_dir=Path("runs/x")), "mse")
+        return capsys.readouterr().out
+
+    lighter = report(prepare_recipe("lstm_adding", overrides={"train.epochs": 2}))
+    assert "note: this run changes train.epochs" in lighter and "mse = 0.001" in lighter
+    restated = report(prepare_recipe("char_lstm", profile="shakespeare"))
+    assert "note:" not in restated
