@@ -12,7 +12,7 @@ and then calls ``nb.run`` / ``nb.compare`` / ``nb.tune`` instead of
 
 - **class setting** (the default): the recipe's own configuration, plus the
   ``lighter`` overrides a notebook states in the call (so that a notebook runs in
-  about 5 minutes on 2 CPU cores);
+  a few minutes on 2 CPU cores);
 - **smoke setting**, when the environment variable ``DLRECIPES_NOTEBOOK_SMOKE``
   is ``1``: every run uses the recipe's ``smoke`` profile (``lighter`` is
   ignored) and searches use ``smoke_trials`` trials. The tests execute every
