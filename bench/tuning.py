@@ -27,8 +27,8 @@ it does not depend on Keras Tuner's lexicographic order.
 
 Run::
 
-    python bench/tuning.py                 # 96 trials per seed: ~30 min on 2 CPU cores
-    python bench/tuning.py --repeats 1     # quicker
+    python bench/tuning.py                 # 3 seeds x 96 trials: ~40 min on 2 CPU cores
+    python bench/tuning.py --repeats 2     # what the closing note of issue 6 reports (27 min)
 
 The searches resume: running the command again after an interruption continues
 where it stopped, and a finished bench re-prints its table in seconds.
