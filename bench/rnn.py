@@ -199,7 +199,12 @@ def _spawn(worker_args: list[str], backend: str, configurations: list, timeout: 
     configuration it was measuring gets a row saying so, and a fresh worker
     measures the remaining ones.
     """
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONFAULTHANDLER": "1",  # a native crash prints the Python stack
+    }
     rows: list[dict] = []
     while True:
         done = [_key(r["task"], r["cell"], r["jit_compile"]) for r in rows]
@@ -218,7 +223,7 @@ def _spawn(worker_args: list[str], backend: str, configurations: list, timeout: 
             return rows
         done = {_key(r["task"], r["cell"], r["jit_compile"]) for r in rows}
         remaining = [c for c in configurations if _key(*c) not in done]
-        tail = [line for line in process.stderr.strip().splitlines() if "I0000" not in line][-3:]
+        tail = [line for line in process.stderr.strip().splitlines() if "I0000" not in line][-12:]
         print(f"  [{backend}] worker exited with {process.returncode}: " + " | ".join(tail))
         if not remaining:
             return rows
