@@ -200,6 +200,25 @@ def _classification(model, x, y, class_names, loss: str, run_dir, title: str) ->
     return flat
 
 
+def _fit_and_score(recipe, run_dir, model, splits) -> dict[str, float]:
+    """Train a classifier, then its loss and metrics on every split and its test scores
+    (per-class precision / recall / F1, confusion matrix plot)."""
+    _fit(recipe, run_dir, model, splits)
+    out = _evaluate_splits(model, splits)
+    out.update(
+        _classification(
+            model,
+            splits.x_test,
+            splits.y_test,
+            splits.class_names,
+            recipe.train.loss,
+            run_dir,
+            recipe.name,
+        )
+    )
+    return out
+
+
 def _parameters(model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
@@ -612,19 +631,7 @@ def decision_boundary(recipe, run_dir) -> dict[str, Any]:
             f"decision_boundary needs 2-D inputs and classes. Received: {splits.summary()}"
         )
     model = build_model(recipe, splits)
-    _fit(recipe, run_dir, model, splits)
-    out = _evaluate_splits(model, splits)
-    out.update(
-        _classification(
-            model,
-            splits.x_test,
-            splits.y_test,
-            splits.class_names,
-            recipe.train.loss,
-            run_dir,
-            recipe.name,
-        )
-    )
+    out = _fit_and_score(recipe, run_dir, model, splits)
     out["parameters"] = _parameters(model)
     binary = int(np.prod(model.output_shape[1:])) == 1
 
@@ -910,19 +917,7 @@ def deep_vs_wide(recipe, run_dir) -> dict[str, Any]:
     options = recipe.model.options
     splits = _load(recipe)
     model = build_model(recipe, splits)
-    _fit(recipe, run_dir, model, splits)
-    out = _evaluate_splits(model, splits)
-    out.update(
-        _classification(
-            model,
-            splits.x_test,
-            splits.y_test,
-            splits.class_names,
-            recipe.train.loss,
-            run_dir,
-            recipe.name,
-        )
-    )
+    out = _fit_and_score(recipe, run_dir, model, splits)
     base, _ = _unwrap(model, splits.x_train[:1])
     hidden = [layer.units for layer in base.layers if layer.name.startswith("hidden_")]
     num_layers, match = int(options.get("num_layers", 1)), int(options.get("match_layers", 0))
@@ -992,19 +987,7 @@ def activations(recipe, run_dir) -> dict[str, Any]:
     axis.grid(alpha=0.3, axis="y")
     _save(fig, _plots_dir(run_dir) / "gradient_norms.png")
 
-    _fit(recipe, run_dir, model, splits)
-    out = _evaluate_splits(model, splits)
-    out.update(
-        _classification(
-            model,
-            splits.x_test,
-            splits.y_test,
-            splits.class_names,
-            recipe.train.loss,
-            run_dir,
-            recipe.name,
-        )
-    )
+    out = _fit_and_score(recipe, run_dir, model, splits)
     return {
         "grad_norm_first": norms[0],
         "grad_norm_last_hidden": norms[-2] if len(norms) > 1 else norms[0],
@@ -1071,19 +1054,7 @@ def initializers(recipe, run_dir) -> dict[str, Any]:
             },
         },
     )
-    _fit(recipe, run_dir, model, splits)
-    out = _evaluate_splits(model, splits)
-    out.update(
-        _classification(
-            model,
-            splits.x_test,
-            splits.y_test,
-            splits.class_names,
-            recipe.train.loss,
-            run_dir,
-            recipe.name,
-        )
-    )
+    out = _fit_and_score(recipe, run_dir, model, splits)
     base, _ = _unwrap(model, x_probe[:1])
     spreads = hidden_unit_spread(base)
     initializer = recipe.model.options.get("kernel_initializer", "glorot_uniform")
