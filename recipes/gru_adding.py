@@ -16,61 +16,18 @@ weights instead of four and no separate cell state. On this task it usually
 leaves the 0.167 plateau sooner than the LSTM.
 """
 
-from dlrecipes.recipe import (
-    DataSpec,
-    ExpectSpec,
-    ModelSpec,
-    Recipe,
-    SearchSpec,
-    TrainSpec,
-    choice,
-    log_uniform,
-)
+from dataclasses import replace
 
-RECIPE = Recipe(
+from recipes.lstm_adding import RECIPE as LSTM_ADDING
+
+RECIPE = replace(
+    LSTM_ADDING,
     name="gru_adding",
     summary="GRU on the adding problem, T=100: test MSE <= 0.01 (predict-the-mean baseline 0.167)",
     lecture="RNN: GRU and the long-term dependency problem",
-    data=DataSpec(source="adding", options={"length": 100, "num_samples": 20_000}),
-    model=ModelSpec(
-        builder="sequence_regressor", options={"cell": "gru", "units": 64, "num_layers": 1}
-    ),
-    train=TrainSpec(
-        epochs=20,
-        batch_size=128,
-        optimizer="adam",
-        learning_rate=3e-3,
-        clipnorm=1.0,
-        loss="mse",
-        metrics=("mse",),
-    ),
-    expect=ExpectSpec(
-        metric="mse",
-        threshold=0.01,
-        higher_is_better=False,
-        data="adding problem, T=100, 4,000 test sequences (predict-the-mean baseline MSE 0.167)",
-        budget="~3 min, 2 CPU",
-    ),
-    search=SearchSpec(
-        params=(
-            log_uniform("train.learning_rate", 1e-3, 2e-2),
-            choice("train.batch_size", 64, 128, 256),
-            choice("model.options.units", 32, 64, 128),
-            choice("train.clipnorm", 0.5, 1.0, 5.0),
-        ),
-        objective="val_loss",
-        direction="min",
-    ),
-    profiles={
-        "smoke": {
-            "data.options.length": 10,
-            "data.options.num_samples": 512,
-            "model.options.units": 8,
-            "train.epochs": 1,
-            "train.tensorboard": False,
-            "train.jit_compile": False,
-        },
-    },
+    model=replace(LSTM_ADDING.model, options={**LSTM_ADDING.model.options, "cell": "gru"}),
+    train=replace(LSTM_ADDING.train, epochs=20),
+    expect=replace(LSTM_ADDING.expect, budget="~3 min, 2 CPU"),
     reference="Cho et al., 'Learning phrase representations using RNN encoder-decoder for "
     "statistical machine translation', EMNLP 2014",
 )

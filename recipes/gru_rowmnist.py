@@ -15,65 +15,16 @@ The recipe of ``lstm_rowmnist`` with a gated recurrent unit (Cho et al. 2014):
 three gates' weights instead of the LSTM's four, no separate cell state.
 """
 
-from dlrecipes.recipe import (
-    DataSpec,
-    ExpectSpec,
-    ModelSpec,
-    Recipe,
-    SearchSpec,
-    TrainSpec,
-    choice,
-    int_range,
-    log_uniform,
-)
+from dataclasses import replace
 
-RECIPE = Recipe(
+from recipes.lstm_rowmnist import RECIPE as LSTM_ROWMNIST
+
+RECIPE = replace(
+    LSTM_ROWMNIST,
     name="gru_rowmnist",
     summary="GRU reads digits row by row (28 steps of 28 pixels): digits or MNIST (>= 96%)",
     lecture="RNN: GRU",
-    data=DataSpec(source="digits", image_size=28, layout="sequence"),
-    model=ModelSpec(
-        builder="sequence_classifier", options={"cell": "gru", "units": 128, "num_layers": 1}
-    ),
-    train=TrainSpec(
-        epochs=40,
-        batch_size=64,
-        optimizer="adam",
-        learning_rate=3e-3,
-        schedule="cosine",
-        clipnorm=1.0,
-    ),
-    expect=ExpectSpec(
-        metric="accuracy",
-        threshold=0.96,
-        data="digits resized to 28x28 (360 test images)",
-        budget="~1 min, 2 CPU",
-    ),
-    search=SearchSpec(
-        params=(
-            log_uniform("train.learning_rate", 3e-4, 1e-2),
-            choice("model.options.units", 64, 128, 256),
-            int_range("model.options.num_layers", 1, 2),
-            choice("train.batch_size", 32, 64, 128),
-        ),
-        objective="val_accuracy",
-    ),
-    profiles={
-        "smoke": {
-            "data.limit": 128,
-            "model.options.units": 8,
-            "train.epochs": 1,
-            "train.tensorboard": False,
-            "train.jit_compile": False,
-        },
-        "mnist8k": {
-            "data.source": "mnist_idx:../shared/data/mnist-8k",
-            "data.image_size": 0,
-            "expect.threshold": 0.96,
-            "expect.data": "mnist-8k, row by row (6,300 train, 1,000 test digits)",
-            "expect.budget": "~5 min, 2 CPU",
-        },
-    },
+    model=replace(LSTM_ROWMNIST.model, options={**LSTM_ROWMNIST.model.options, "cell": "gru"}),
     reference="Cho et al. 2014 (GRU); Le, Jaitly & Hinton, 'A simple way to initialize "
     "recurrent networks of rectified linear units', 2015 (sequential MNIST)",
 )
