@@ -13,61 +13,26 @@ simple RNN stays at the predict-the-mean baseline (MSE 0.167): this recipe
 ``rnn_vs_lstm_vs_gru`` plots the gradient that reaches each time step.
 """
 
-from dlrecipes.recipe import (
-    DataSpec,
-    ExpectSpec,
-    ModelSpec,
-    Recipe,
-    SearchSpec,
-    TrainSpec,
-    choice,
-    log_uniform,
-)
+from dataclasses import replace
 
-RECIPE = Recipe(
+from recipes.lstm_adding import RECIPE as LSTM_ADDING
+
+RECIPE = replace(
+    LSTM_ADDING,
     name="rnn_adding",
     summary="Simple RNN, adding problem T=100: stuck near the 0.167 baseline (vanishing gradients)",
     lecture="RNN: BPTT and vanishing gradients",
-    data=DataSpec(source="adding", options={"length": 100, "num_samples": 20_000}),
-    model=ModelSpec(
-        builder="sequence_regressor", options={"cell": "simple_rnn", "units": 64, "num_layers": 1}
-    ),
-    train=TrainSpec(
-        epochs=30,
-        batch_size=128,
-        optimizer="adam",
-        learning_rate=3e-3,
-        clipnorm=1.0,
-        loss="mse",
-        metrics=("mse",),
-    ),
-    expect=ExpectSpec(
-        metric="mse",
+    model=replace(LSTM_ADDING.model, options={**LSTM_ADDING.model.options, "cell": "simple_rnn"}),
+    expect=replace(
+        LSTM_ADDING.expect,
         threshold=0.1,
         higher_is_better=True,
         data="adding problem, T=100, 4,000 test sequences: the simple RNN is expected to FAIL, "
         "staying near the predict-the-mean baseline MSE 0.167",
         budget="~2 min, 2 CPU",
     ),
-    search=SearchSpec(
-        params=(
-            log_uniform("train.learning_rate", 1e-3, 2e-2),
-            choice("train.batch_size", 64, 128, 256),
-            choice("model.options.units", 32, 64, 128),
-            choice("train.clipnorm", 0.5, 1.0, 5.0),
-        ),
-        objective="val_loss",
-        direction="min",
-    ),
     profiles={
-        "smoke": {
-            "data.options.length": 10,
-            "data.options.num_samples": 512,
-            "model.options.units": 8,
-            "train.epochs": 1,
-            "train.tensorboard": False,
-            "train.jit_compile": False,
-        },
+        **LSTM_ADDING.profiles,
         "short": {
             "data.options.length": 10,
             "expect.threshold": 0.01,
