@@ -47,7 +47,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,21 +108,6 @@ class CompareResult:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _make_compare_dir(out: str | Path, name: str, seed: int) -> Path:
-    base = Path(out) / name
-    base.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1, 1000):
-        suffix = "" if attempt == 1 else f"-{attempt}"
-        candidate = base / f"compare-{stamp}-s{seed}{suffix}"
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"could not create a new compare directory under {base}")
 
 
 def _select(recipe: Recipe, only) -> list[Variant]:
@@ -415,7 +399,7 @@ def compare(
         arm = dict(profile=profile, config=config)
         arm["overrides"] = _variant_overrides(shared, seed, variant)
         arms.append((variant, arm, _resolve_variant(original, base, variant, **arm)))
-    compare_dir = _make_compare_dir(out, base.name, base.seed)
+    compare_dir = runner.make_run_dir(out, base.name, base.seed, prefix="compare-")
     (compare_dir / "recipe.toml").write_text(recipe_to_toml(base))
     say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
     results: list[VariantResult] = []

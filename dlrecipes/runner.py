@@ -84,20 +84,20 @@ def versions() -> dict[str, str]:
     return out
 
 
-def make_run_dir(out: str | Path, name: str, seed: int) -> Path:
-    """A new directory ``out/name/<timestamp>-s<seed>``; never reuses an existing one."""
+def make_run_dir(out: str | Path, name: str, seed: int, prefix: str = "") -> Path:
+    """A new directory ``out/name/<prefix><timestamp>-s<seed>``; never reuses an existing one."""
     base = Path(out) / name
     base.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     for attempt in range(1, 1000):
         suffix = "" if attempt == 1 else f"-{attempt}"
-        candidate = base / f"{stamp}-s{seed}{suffix}"
+        candidate = base / f"{prefix}{stamp}-s{seed}{suffix}"
         try:
             candidate.mkdir()
             return candidate
         except FileExistsError:
             continue
-    raise RuntimeError(f"could not create a new run directory under {base}")
+    raise RuntimeError(f"could not create a new {prefix}directory under {base}")
 
 
 def builder_kwargs(builder, options: dict, splits) -> dict[str, Any]:
