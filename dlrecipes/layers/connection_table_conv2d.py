@@ -4,6 +4,14 @@ import keras
 import numpy as np
 from keras import ops
 
+from dlrecipes.layers._common import (
+    add_bias,
+    check_size_pair,
+    config_entries,
+    is_integer,
+    known_dimension,
+)
+
 #: Table I of LeCun et al. (1998): for each of the 16 C3 maps (the columns of
 #: the table), the S2 maps it reads. Maps 0-5 read 3 consecutive maps, 6-11
 #: read 4 consecutive maps, 12-14 read 4 non-consecutive maps, 15 reads all 6.
@@ -44,32 +52,13 @@ def _normalize_table(connection_table):
             raise ValueError(message)
         row = []
         for index in inputs:
-            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+            if not is_integer(index) or index < 0:
                 raise ValueError(message)
             row.append(int(index))
         if len(set(row)) != len(row):
             raise ValueError(message)
         table.append(tuple(row))
     return tuple(table)
-
-
-def _normalize_kernel_size(kernel_size):
-    received = kernel_size
-    if isinstance(kernel_size, (int, np.integer)) and not isinstance(kernel_size, bool):
-        kernel_size = (kernel_size, kernel_size)
-    if (
-        not isinstance(kernel_size, (tuple, list))
-        or len(kernel_size) != 2
-        or not all(
-            isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0
-            for k in kernel_size
-        )
-    ):
-        raise ValueError(
-            "kernel_size must be a positive integer or a tuple of 2 positive integers. "
-            f"Received: kernel_size={received!r}"
-        )
-    return tuple(int(k) for k in kernel_size)
 
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
@@ -151,7 +140,7 @@ class ConnectionTableConv2D(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.connection_table = _normalize_table(connection_table)
-        self.kernel_size = _normalize_kernel_size(kernel_size)
+        self.kernel_size = check_size_pair("kernel_size", kernel_size)
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
         self.padding = padding
@@ -190,12 +179,7 @@ class ConnectionTableConv2D(keras.layers.Layer):
         return self.kernel_initializer.__class__.from_config(config)
 
     def build(self, input_shape):
-        in_channels = input_shape[-1]
-        if in_channels is None:
-            raise ValueError(
-                "The channel dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        in_channels = known_dimension(input_shape, "channel")
         largest = int(self._gather_indices.max())
         if largest >= in_channels:
             raise ValueError(
@@ -210,20 +194,10 @@ class ConnectionTableConv2D(keras.layers.Layer):
                 shape=(kernel_height, kernel_width, len(inputs), 1),
                 initializer=self._kernel_initializer_for_map(k),
                 regularizer=self.kernel_regularizer,
-                trainable=True,
             )
             for k, inputs in enumerate(self.connection_table)
         ]
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                trainable=True,
-            )
-        else:
-            self.bias = None
+        self.bias = add_bias(self, self.filters)
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: in_channels})
 
     def call(self, inputs):
@@ -254,11 +228,14 @@ class ConnectionTableConv2D(keras.layers.Layer):
             **super().get_config(),
             "connection_table": [list(inputs) for inputs in self.connection_table],
             "kernel_size": list(self.kernel_size),
-            "padding": self.padding,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+            **config_entries(
+                self,
+                "padding",
+                "activation",
+                "use_bias",
+                "kernel_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+                "bias_regularizer",
+            ),
         }

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from dlrecipes.layers._common import check_positive, config_entries, known_dimension
+
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
 class Maxout(keras.layers.Layer):
@@ -59,22 +61,14 @@ class Maxout(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("units", units), ("num_pieces", num_pieces)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
-        self.units = units
-        self.num_pieces = num_pieces
+        self.units = check_positive("units", units)
+        self.num_pieces = check_positive("num_pieces", num_pieces)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                "The last dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        input_dim = known_dimension(input_shape)
         self.kernel = self.add_weight(
             name="kernel",
             shape=(input_dim, self.units * self.num_pieces),
@@ -96,9 +90,12 @@ class Maxout(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "units": self.units,
-            "num_pieces": self.num_pieces,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+            **config_entries(
+                self,
+                "units",
+                "num_pieces",
+                "kernel_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+            ),
         }

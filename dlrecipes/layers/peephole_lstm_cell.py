@@ -1,9 +1,9 @@
 """The LSTM cell with peephole connections (Gers & Schmidhuber 2000)."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from dlrecipes.layers._common import check_positive, config_entries, known_dimension
 
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
@@ -63,7 +63,7 @@ class PeepholeLSTMCell(keras.layers.Layer):
 
     Example:
         >>> layer = keras.layers.RNN(PeepholeLSTMCell(8), return_sequences=True)
-        >>> layer(keras.ops.zeros((2, 5, 3))).shape    # (batch, time, features)
+        >>> tuple(layer(keras.ops.zeros((2, 5, 3))).shape)    # (batch, time, features)
         (2, 5, 8)
         >>> layer.count_params()     # 4 * (3*8 + 8*8 + 8) + 3*8
         408
@@ -93,10 +93,7 @@ class PeepholeLSTMCell(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
-            raise ValueError(f"units must be a positive integer. Received: units={units!r}")
-        self.units = int(units)
-        units = self.units
+        self.units = units = check_positive("units", units)
         self.activation = keras.activations.get(activation)
         self.recurrent_activation = keras.activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
@@ -112,12 +109,7 @@ class PeepholeLSTMCell(keras.layers.Layer):
         self.output_size = units
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                "The last dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        input_dim = known_dimension(input_shape)
         units = self.units
         self.kernel = self.add_weight(
             name="kernel",
@@ -181,19 +173,21 @@ class PeepholeLSTMCell(keras.layers.Layer):
         return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in self.state_size]
 
     def get_config(self):
-        serialize = keras.saving.serialize_keras_object
         return {
             **super().get_config(),
-            "units": self.units,
-            "activation": keras.activations.serialize(self.activation),
-            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "recurrent_initializer": serialize(self.recurrent_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "peephole_initializer": serialize(self.peephole_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "recurrent_regularizer": serialize(self.recurrent_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
+            **config_entries(
+                self,
+                "units",
+                "activation",
+                "recurrent_activation",
+                "use_bias",
+                "kernel_initializer",
+                "recurrent_initializer",
+                "bias_initializer",
+                "peephole_initializer",
+                "unit_forget_bias",
+                "kernel_regularizer",
+                "recurrent_regularizer",
+                "bias_regularizer",
+            ),
         }

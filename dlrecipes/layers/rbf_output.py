@@ -4,6 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from dlrecipes.layers._common import check_positive, known_dimension
+
 #: A hand-drawn font of the digits 0-9, each 7 pixels wide and 12 tall, drawn
 #: side by side: row ``r`` of digit ``d`` is ``DIGIT_FONT_7X12[r][8 * d : 8 * d + 7]``
 #: (``#`` = +1, ``.`` = -1). LeCun et al. drew the prototypes of their RBF units
@@ -107,9 +109,7 @@ class RBFOutput(keras.layers.Layer):
 
     def __init__(self, units=10, prototypes=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"units must be a positive integer. Received: units={units!r}")
-        self.units = int(units)
+        self.units = check_positive("units", units)
         if prototypes is not None:
             array = np.asarray(prototypes, dtype="float64")
             if array.ndim != 2 or array.shape[0] != self.units:
@@ -122,12 +122,7 @@ class RBFOutput(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=2)
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                "The last dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        input_dim = known_dimension(input_shape)
         if self.prototypes is None:
             values = default_prototypes(self.units, input_dim)
         else:

@@ -1,27 +1,14 @@
 """LeNet-5's subsampling layers S2 and S4: pooled sums with a trainable gain and bias."""
 
 import keras
-import numpy as np
 from keras import ops
 
-
-def _normalize_pool_size(pool_size):
-    received = pool_size
-    if isinstance(pool_size, (int, np.integer)) and not isinstance(pool_size, bool):
-        pool_size = (pool_size, pool_size)
-    if (
-        not isinstance(pool_size, (tuple, list))
-        or len(pool_size) != 2
-        or not all(
-            isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p > 0
-            for p in pool_size
-        )
-    ):
-        raise ValueError(
-            "pool_size must be a positive integer or a tuple of 2 positive integers. "
-            f"Received: pool_size={received!r}"
-        )
-    return tuple(int(p) for p in pool_size)
+from dlrecipes.layers._common import (
+    add_bias,
+    check_size_pair,
+    config_entries,
+    known_dimension,
+)
 
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
@@ -87,7 +74,7 @@ class TrainableSubsampling2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.pool_size = _normalize_pool_size(pool_size)
+        self.pool_size = check_size_pair("pool_size", pool_size)
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
         if coefficient_initializer is None:
@@ -101,29 +88,14 @@ class TrainableSubsampling2D(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def build(self, input_shape):
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(
-                "The channel dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        channels = known_dimension(input_shape, "channel")
         self.coefficient = self.add_weight(
             name="coefficient",
             shape=(channels,),
             initializer=self.coefficient_initializer,
             regularizer=self.coefficient_regularizer,
-            trainable=True,
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(channels,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                trainable=True,
-            )
-        else:
-            self.bias = None
+        self.bias = add_bias(self, channels)
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):
@@ -151,10 +123,13 @@ class TrainableSubsampling2D(keras.layers.Layer):
         return {
             **super().get_config(),
             "pool_size": list(self.pool_size),
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "coefficient_initializer": keras.initializers.serialize(self.coefficient_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "coefficient_regularizer": keras.regularizers.serialize(self.coefficient_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+            **config_entries(
+                self,
+                "activation",
+                "use_bias",
+                "coefficient_initializer",
+                "bias_initializer",
+                "coefficient_regularizer",
+                "bias_regularizer",
+            ),
         }

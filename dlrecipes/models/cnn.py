@@ -13,6 +13,13 @@ from dlrecipes.layers.connection_table_conv2d import LENET5_C3_TABLE, Connection
 from dlrecipes.layers.rbf_output import RBFOutput
 from dlrecipes.layers.scaled_tanh import scaled_tanh
 from dlrecipes.layers.trainable_subsampling import TrainableSubsampling2D
+from dlrecipes.models._checks import (
+    check_input_shape,
+    check_non_negative,
+    check_positive,
+    check_rate,
+    is_integer,
+)
 
 #: The lectures' 6x6 binary image (a diagonal stroke and a vertical stroke).
 CONV_DEMO_IMAGE = (
@@ -33,31 +40,7 @@ CONV_DEMO_FILTERS = (
 
 def _check_image_shape(input_shape):
     """Return ``input_shape`` as a tuple ``(height, width, channels)`` of positive ints."""
-    if (
-        not isinstance(input_shape, (tuple, list))
-        or len(input_shape) != 3
-        or not all(
-            isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0
-            for size in input_shape
-        )
-    ):
-        raise ValueError(
-            "input_shape must be (height, width, channels) with positive integers. "
-            f"Received: input_shape={input_shape!r}"
-        )
-    return tuple(int(size) for size in input_shape)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
-def _check_dropout(dropout):
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1). Received: dropout={dropout!r}")
-    return float(dropout)
+    return check_input_shape(input_shape, layout="(height, width, channels)")
 
 
 def lenet5(input_shape=(32, 32, 1), num_classes=10, faithful=True):
@@ -112,7 +95,7 @@ def lenet5(input_shape=(32, 32, 1), num_classes=10, faithful=True):
         section II-B, Fig. 2 and Table I.
     """
     height, width, channels = _check_image_shape(input_shape)
-    num_classes = _check_positive_int("num_classes", num_classes)
+    num_classes = check_positive("num_classes", num_classes)
     # C1 -5+1, S2 //2, C3 -5+1, S4 //2: C5 needs at least 5x5.
     c5_input_height = ((height - 4) // 2 - 4) // 2
     c5_input_width = ((width - 4) // 2 - 4) // 2
@@ -189,17 +172,17 @@ def convnet(
         F. Chollet, "Simple MNIST convnet", keras.io/examples/vision/mnist_convnet.
     """
     height, width, channels = _check_image_shape(input_shape)
-    num_classes = _check_positive_int("num_classes", num_classes)
-    kernel_size = _check_positive_int("kernel_size", kernel_size)
-    pool_size = _check_positive_int("pool_size", pool_size)
-    dropout = _check_dropout(dropout)
-    if isinstance(filters, (int, np.integer)):
+    num_classes = check_positive("num_classes", num_classes)
+    kernel_size = check_positive("kernel_size", kernel_size)
+    pool_size = check_positive("pool_size", pool_size)
+    dropout = check_rate("dropout", dropout)
+    if is_integer(filters):
         filters = (filters,)
     if not isinstance(filters, (tuple, list)) or not filters:
         raise ValueError(
             f"filters must be a non-empty tuple of positive integers. Received: filters={filters!r}"
         )
-    filters = tuple(_check_positive_int("filters", f) for f in filters)
+    filters = tuple(check_positive("filters", f) for f in filters)
     size_h, size_w = height, width
     for _ in filters:
         size_h, size_w = (
@@ -278,16 +261,9 @@ def resnet_small(
         recognition", CVPR 2016.
     """
     height, width, channels = _check_image_shape(input_shape)
-    num_classes = _check_positive_int("num_classes", num_classes)
-    filters = _check_positive_int("filters", filters)
-    if (
-        isinstance(num_blocks, bool)
-        or not isinstance(num_blocks, (int, np.integer))
-        or num_blocks < 0
-    ):
-        raise ValueError(
-            f"num_blocks must be a non-negative integer. Received: num_blocks={num_blocks!r}"
-        )
+    num_classes = check_positive("num_classes", num_classes)
+    filters = check_positive("filters", filters)
+    num_blocks = check_non_negative("num_blocks", num_blocks)
 
     def conv_bn(x, name, activation):
         x = keras.layers.Conv2D(
@@ -301,7 +277,7 @@ def resnet_small(
 
     inputs = keras.Input(shape=(height, width, channels), name="image")
     x = conv_bn(inputs, "stem", activation=True)  # (height, width, filters)
-    for block in range(1, int(num_blocks) + 1):
+    for block in range(1, num_blocks + 1):
         shortcut = x
         x = conv_bn(x, f"block_{block}_1", activation=True)
         x = conv_bn(x, f"block_{block}_2", activation=False)

@@ -7,7 +7,7 @@ number of parameters. The perceptron lives in :mod:`dlrecipes.models.perceptron`
 
 from __future__ import annotations
 
-from dlrecipes.models._checks import check_input_shape, check_positive
+from dlrecipes.models._checks import check_input_shape, check_non_negative, check_positive
 from dlrecipes.models.mlp import mlp
 
 
@@ -91,10 +91,7 @@ def matched_mlp(
     check_input_shape(input_shape)
     check_positive("num_layers", num_layers)
     check_positive("units", units)
-    if isinstance(match_layers, bool) or not isinstance(match_layers, int) or match_layers < 0:
-        raise ValueError(
-            f"match_layers must be an integer >= 0. Received: match_layers={match_layers!r}"
-        )
+    check_non_negative("match_layers", match_layers)
     input_dim = 1
     for size in input_shape:
         input_dim *= size

@@ -33,7 +33,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from dlrecipes.models._checks import check_input_shape
+from dlrecipes.models._checks import check_input_shape, known_dimension
 
 
 def perceptron_pass(kernel, bias, x, y):
@@ -96,12 +96,7 @@ class Perceptron(keras.Model):
     """
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                "The last dimension of the inputs must be known. "
-                f"Received: input_shape={input_shape}"
-            )
+        input_dim = known_dimension(input_shape)
         self.kernel = self.add_weight(name="kernel", shape=(input_dim, 1), initializer="zeros")
         self.bias = self.add_weight(name="bias", shape=(1,), initializer="zeros")
         self.mistakes = self.add_weight(

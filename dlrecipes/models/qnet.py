@@ -24,6 +24,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlrecipes.models._checks import check_input_shape, check_positive
+
 
 def _dueling_kernel(num_actions: int) -> np.ndarray:
     """The (1 + n, n) matrix M with ``[V, A] @ M = V + A - mean(A)``."""
@@ -64,19 +66,15 @@ def qnet(
     """
     import keras
 
-    input_shape = tuple(int(d) for d in input_shape)
-    if not input_shape or any(d <= 0 for d in input_shape):
-        raise ValueError(
-            f"input_shape must be a non-empty tuple of positive sizes. Received: {input_shape}"
-        )
-    if not isinstance(num_actions, (int, np.integer)) or num_actions < 1:
-        raise ValueError(f"num_actions must be a positive integer. Received: {num_actions!r}")
-    hidden_units = tuple(int(u) for u in hidden_units)
-    if not hidden_units or any(u <= 0 for u in hidden_units):
+    input_shape = check_input_shape(input_shape)
+    num_actions = check_positive("num_actions", num_actions)
+    hidden_units = tuple(hidden_units)
+    if not hidden_units:
         raise ValueError(
             "hidden_units must be one or more positive layer widths. "
             f"Received: hidden_units={hidden_units}"
         )
+    hidden_units = tuple(check_positive("hidden_units", units) for units in hidden_units)
     inputs = keras.Input(input_shape, name="observation")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     trunk = hidden_units[:-1] if dueling else hidden_units
