@@ -1,0 +1,108 @@
+"""RL figures: the return per episode, the greedy evaluations, the greedy policy and values.
+
+- :func:`returns` -> ``plots/returns.png``: every training episode's return against
+  environment steps, its moving mean, and the periodic greedy evaluations.
+- :func:`policy_table` -> ``plots/policy.png``: for tabular agents, ``argmax_a Q[x, a]``
+  as arrows on the grid world (FrozenLake, CliffWalking) coloured by ``max_a Q[x, a]``,
+  or the whole ``Q[x, a]`` table for other environments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlrecipes.reports.figures import pyplot, save
+
+# Arrow for each action index, for the grid worlds whose actions are moves.
+ACTION_ARROWS = {
+    "FrozenLake": ("\u2190", "\u2193", "\u2192", "\u2191"),  # left, down, right, up
+    "CliffWalking": ("\u2191", "\u2192", "\u2193", "\u2190"),  # up, right, down, left
+}
+
+
+def returns(
+    episode_steps, episode_returns, eval_steps, eval_returns, path: Path, title: str = ""
+) -> None:
+    """Return of every training episode (and its moving average) against env steps,
+    with the periodic greedy evaluations on top."""
+    plt = pyplot()
+    fig, axis = plt.subplots(figsize=(7, 4))
+    episode_steps = np.asarray(episode_steps, float)
+    episode_returns = np.asarray(episode_returns, float)
+    if episode_returns.size:
+        axis.plot(episode_steps, episode_returns, ".", alpha=0.25, ms=3, label="episode return")
+        window = max(1, min(50, episode_returns.size // 10))
+        if window > 1:
+            smooth = np.convolve(episode_returns, np.ones(window) / window, mode="valid")
+            axis.plot(episode_steps[window - 1 :], smooth, label=f"moving mean ({window})")
+    if len(eval_steps):
+        axis.plot(eval_steps, eval_returns, "o-", label="greedy evaluation")
+    axis.set_xlabel("environment steps")
+    axis.set_ylabel("return")
+    axis.grid(alpha=0.3)
+    axis.legend(loc="best")
+    axis.set_title(title)
+    save(fig, path)
+
+
+def _grid_shape(env) -> tuple[int, int] | None:
+    unwrapped = env.unwrapped
+    if hasattr(unwrapped, "desc"):
+        return tuple(np.asarray(unwrapped.desc).shape)
+    shape = getattr(unwrapped, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 2:
+        return shape
+    return None
+
+
+def _cell_labels(env, grid: tuple[int, int]) -> np.ndarray:
+    unwrapped = env.unwrapped
+    if hasattr(unwrapped, "desc"):
+        return np.asarray(unwrapped.desc).astype(str)
+    labels = np.full(grid, "", dtype=object)
+    if hasattr(unwrapped, "_cliff"):
+        labels[np.asarray(unwrapped._cliff)] = "C"
+        labels[grid[0] - 1, 0] = "S"
+        labels[grid[0] - 1, grid[1] - 1] = "G"
+    return labels
+
+
+def policy_table(q_table: np.ndarray, env, env_id: str, path: Path, title: str = "") -> None:
+    """The greedy policy ``argmax_a Q[x, a]`` and value ``max_a Q[x, a]`` per state.
+
+    Grid worlds (FrozenLake, CliffWalking) are drawn as their grid, an arrow per
+    cell; other tabular environments as the full ``Q[x, a]`` table.
+    """
+    plt = pyplot()
+    values = q_table.max(axis=1)
+    greedy = q_table.argmax(axis=1)
+    grid = _grid_shape(env)
+    arrows = next((a for prefix, a in ACTION_ARROWS.items() if env_id.startswith(prefix)), None)
+    if grid is not None and int(np.prod(grid)) == q_table.shape[0] and arrows is not None:
+        labels = _cell_labels(env, grid)
+        fig, axis = plt.subplots(figsize=(0.7 * grid[1] + 2, 0.7 * grid[0] + 1))
+        shown = values.reshape(grid).astype(float)
+        shown[np.isin(labels, ("H", "G", "C"))] = np.nan  # terminal or unreachable: no value
+        colormap = plt.get_cmap("viridis").with_extremes(bad="0.35")
+        image = axis.imshow(shown, cmap=colormap)
+        for state in range(q_table.shape[0]):
+            row, col = divmod(state, grid[1])
+            label = str(labels[row, col])
+            terminal = label in ("H", "G", "C") or not np.any(q_table[state])
+            text = label if terminal else f"{arrows[greedy[state]]}"
+            if label in ("S",):
+                text = f"S{arrows[greedy[state]]}"
+            axis.text(col, row, text, ha="center", va="center", color="white", fontsize=12)
+        axis.set_xticks([])
+        axis.set_yticks([])
+        fig.colorbar(image, ax=axis, label="max_a Q(x, a)")
+    else:
+        fig, axis = plt.subplots(figsize=(6, 6))
+        image = axis.imshow(q_table, aspect="auto", cmap="viridis", interpolation="nearest")
+        axis.set_xlabel("action a")
+        axis.set_ylabel("state x")
+        fig.colorbar(image, ax=axis, label="Q(x, a)")
+    axis.set_title(title or "greedy policy and value")
+    save(fig, path)
