@@ -18,11 +18,11 @@ __all__ = ["Recipe", "RecipeError", "resolve", "run", "evaluate", "__version__"]
 def __getattr__(name):
     # Lazy imports keep `import dlrecipes` free of TensorFlow.
     if name == "run":
-        from dlrecipes.runner import run
+        from dlrecipes.runs import run
 
         return run
     if name == "evaluate":
-        from dlrecipes.runner import evaluate
+        from dlrecipes.runs.saved import evaluate
 
         return evaluate
     raise AttributeError(f"module 'dlrecipes' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """``python -m recipes``: list, describe, run and evaluate recipes.
 
-The CLI is thin: it parses arguments and calls :mod:`dlrecipes.runner`; every
+The CLI is thin: it parses arguments and calls :mod:`dlrecipes.runs`; every
 command is also a Python call. A mistake a user can make (unknown recipe or key,
 wrong type, missing file, offline dataset, NaN loss) prints one line starting
 with ``error:`` and exits with status 2, without a traceback.
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from dlrecipes import registry
-from dlrecipes.recipe import RecipeError, recipe_to_toml
+from dlrecipes.spec import RecipeError, recipe_to_toml
 
 EXIT_USER_ERROR = 2
 
@@ -145,11 +145,13 @@ def cmd_list_data(args) -> int:
 
 
 def _resolved(args):
-    from dlrecipes.runner import prepare_recipe
+    """The recipe named on the command line, resolved once (a :class:`Resolved`)."""
+    from dlrecipes.runs import prepare
 
-    return prepare_recipe(
+    return prepare(
         args.recipe,
-        profile="smoke" if args.smoke else args.profile,
+        profile=args.profile,
+        smoke=args.smoke,
         config=args.config,
         overrides=args.overrides,
         seed=args.seed,
@@ -157,12 +159,12 @@ def _resolved(args):
 
 
 def cmd_describe(args) -> int:
-    recipe = _resolved(args)
+    recipe = _resolved(args).recipe
     print(recipe_to_toml(recipe))
     if recipe.task != "supervised":
         return 0
     from dlrecipes import data
-    from dlrecipes.runner import build_model, parameter_counts
+    from dlrecipes.models.build import build_model, parameter_counts
 
     splits = data.load(recipe.data, seed=recipe.seed)
     model = build_model(recipe, splits)
@@ -175,7 +177,7 @@ def cmd_describe(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from dlrecipes import runner
+    from dlrecipes import runs
 
     if args.play is not None:
         from dlrecipes import rl
@@ -183,27 +185,24 @@ def cmd_run(args) -> int:
         result = rl.play(args.play, episodes=args.episodes, record=args.record)
         print(json.dumps(result, indent=2))
         return 0
-    result = runner.run(
-        args.recipe,
-        smoke=args.smoke,
-        profile=args.profile,
-        config=args.config,
-        overrides=args.overrides,
-        seed=args.seed,
+    resolved = None if args.resume is not None else _resolved(args)
+    result = runs.run(
+        resolved,
+        overrides=args.overrides if args.resume is not None else (),
         out=args.out,
         resume=args.resume,
         verbose=2 if args.quiet else "auto",
     )
-    print(runner.summary_line(result))
+    print(runs.summary_line(result))
     if args.check and result.reached is False:
         return 1
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from dlrecipes import runner
+    from dlrecipes.runs.saved import evaluate
 
-    result = runner.evaluate(args.run_dir, data=args.data)
+    result = evaluate(args.run_dir, data=args.data)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -220,9 +219,15 @@ def cmd_tune(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from dlrecipes import compare
+    from dlrecipes.runs import compare
 
-    return compare.cli_compare(args)
+    result = compare(
+        _resolved(args),
+        out=args.out,
+        only=args.only,
+    )
+    failed = [v.name for v in result.variants if v.row.get("status") != "completed"]
+    return 1 if failed and len(failed) == len(result.variants) else 0
 
 
 COMMANDS = {

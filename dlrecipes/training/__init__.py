@@ -9,6 +9,7 @@ from dlrecipes.training.fit import (
     steps_per_epoch,
 )
 from dlrecipes.training.optimizers import OPTIMIZERS, make_optimizer
+from dlrecipes.training.precision import precision_policy
 from dlrecipes.training.schedules import SCHEDULES, InverseSqrtDecay, make_schedule
 from dlrecipes.training.seeding import device_name, set_seed
 
@@ -23,6 +24,7 @@ __all__ = [
     "fit",
     "make_optimizer",
     "make_schedule",
+    "precision_policy",
     "resolve_loss",
     "set_seed",
     "steps_per_epoch",

@@ -10,7 +10,7 @@ top of the resolved recipe (profile -> config file -> ``--set`` -> seed)::
     )
 
 ``compare`` resolves every variant first (a bad override fails before anything
-runs), then runs each one through :func:`dlrecipes.runner.run` -- the same code
+runs), then runs each one through :func:`dlrecipes.runs.launch` -- the same code
 path as ``python -m recipes run`` -- and writes::
 
     OUT/<recipe>/compare-<YYYYmmdd-HHMMSS>-s<seed>/
@@ -32,7 +32,7 @@ as such and the others still run.
 
 Example::
 
-    >>> from dlrecipes.compare import compare
+    >>> from dlrecipes.runs import compare
     >>> result = compare("optimizers", smoke=True, only=["sgd", "adam"])  # doctest: +SKIP
     >>> print(result.table())                                             # doctest: +SKIP
 """
@@ -40,26 +40,18 @@ Example::
 from __future__ import annotations
 
 import csv
-import difflib
 import json
 import math
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlrecipes import registry
-from dlrecipes.recipe import (
-    Recipe,
-    RecipeError,
-    Variant,
-    parse_value,
-    recipe_to_toml,
-    resolve,
-    to_dict,
-)
+from dlrecipes.runs import directory
+from dlrecipes.runs.launch import prepare, run
+from dlrecipes.spec import Recipe, RecipeError, Resolved, Variant
+from dlrecipes.spec.lookup import suggest_names
 
 #: Metrics kept out of the printed table (they stay in compare.csv).
 _TABLE_EXCLUDE = re.compile(r"^(precision|recall|f1|support)_|^(run_dir|status_detail)$")
@@ -133,42 +125,11 @@ def _select(recipe: Recipe, only) -> list[Variant]:
     wanted = [part.strip() for item in only or () for part in str(item).split(",") if part.strip()]
     for name in wanted:
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
             raise RecipeError(
-                f"recipe {recipe.name!r} has no variant {name!r}.{hint} "
+                f"recipe {recipe.name!r} has no variant {name!r}.{suggest_names(name, names)} "
                 f"Expected one of: {', '.join(names)}"
             )
     return [v for v in recipe.variants if not wanted or v.name in wanted]
-
-
-def _override_pairs(overrides) -> dict[str, Any]:
-    """``--set`` strings (``"a.b=value"``) or a mapping, as one ordered mapping."""
-    if isinstance(overrides, Mapping):
-        return dict(overrides)
-    pairs: dict[str, Any] = {}
-    for item in overrides or ():
-        if "=" not in item:
-            raise RecipeError(f"--set expects key=value. Received: {item!r}")
-        key, text = item.split("=", 1)
-        pairs[key.strip()] = parse_value(text.strip())
-    return pairs
-
-
-def _variant_overrides(shared: dict[str, Any], seed: int | None, variant: Variant) -> dict:
-    """The overrides of one arm: the shared ones (``--set``, ``--seed``), then the variant's."""
-    merged = dict(shared)
-    if seed is not None:
-        merged["seed"] = seed
-    merged.update(variant.overrides)
-    return merged
-
-
-def _resolve_variant(original: Recipe, base: Recipe, variant: Variant, **kwargs) -> Recipe:
-    try:
-        return resolve(original, **kwargs)
-    except RecipeError as error:
-        raise RecipeError(f"variant {variant.name!r} of recipe {base.name!r}: {error}") from None
 
 
 def _scalar(value: Any) -> bool:
@@ -204,30 +165,20 @@ def _read_series(run_dir: Path) -> dict[str, dict]:
     return {k: v for k, v in data.items() if isinstance(v, dict) and "values" in v}
 
 
-def _supervised_row(result, recipe: Recipe, splits_cache: dict) -> dict[str, Any]:
-    """Final-model metrics per split, in inference mode; per-class scores; gap."""
-    from dlrecipes import data as data_sources
-
-    metrics = result.metrics
-    key = json.dumps([recipe.seed, to_dict(recipe.data)], sort_keys=True, default=str)
-    if key not in splits_cache:
-        splits_cache.clear()  # keep at most one data set in memory
-        splits_cache[key] = data_sources.load(recipe.data, seed=recipe.seed)
-    splits = splits_cache[key]
+def _supervised_row(metrics: dict, recipe: Recipe) -> dict[str, Any]:
+    """Final-model metrics per split (the run's own evaluation, in inference mode),
+    per-class scores, gap, and the probes' scalars."""
+    evaluation = metrics.get("evaluation") or {}
     row: dict[str, Any] = {}
     for split in ("train", "val"):
-        x, y = getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}")
-        if len(x):
-            values = result.model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)
-            row.update({f"{split}_{k}": float(v) for k, v in values.items()})
+        row.update({f"{split}_{k}": v for k, v in (evaluation.get(split) or {}).items()})
     row.update({f"test_{k}": float(v) for k, v in metrics.get("test", {}).items()})
-    headline = recipe.train.metrics[0] if recipe.train.metrics else "loss"
-    if f"train_{headline}" in row and f"val_{headline}" in row:
-        row["gap"] = row[f"train_{headline}"] - row[f"val_{headline}"]
-    if "train_loss" in row and "val_loss" in row:
-        row["loss_gap"] = row["val_loss"] - row["train_loss"]
+    for key in ("gap", "loss_gap"):
+        if key in evaluation:
+            row[key] = evaluation[key]
     row["epochs"] = metrics.get("epochs_run")
     row["parameters"] = metrics.get("parameters", {}).get("trainable")
+    row.update({k: v for k, v in (metrics.get("probes") or {}).items() if _scalar(v)})
     report = metrics.get("classification") or {}
     for name, scores in (report.get("per_class") or {}).items():
         for score in ("precision", "recall", "f1"):
@@ -235,9 +186,9 @@ def _supervised_row(result, recipe: Recipe, splits_cache: dict) -> dict[str, Any
     return row
 
 
-def _row(result, recipe: Recipe, splits_cache: dict) -> dict[str, Any]:
-    if result.model is not None and recipe.task == "supervised":
-        row = _supervised_row(result, recipe, splits_cache)
+def _row(result, recipe: Recipe) -> dict[str, Any]:
+    if recipe.task == "supervised":
+        row = _supervised_row(result.metrics, recipe)
     else:
         row = {k: v for k, v in (result.metrics.get("test") or {}).items() if _scalar(v)}
     row["wall_time_s"] = result.metrics.get("wall_time_s")
@@ -350,8 +301,34 @@ def _write_plots(compare_dir: Path, recipe: Recipe, variants: list[VariantResult
 # ----------------------------------------------------------------------------- compare
 
 
+def _run_arm(variant, arm: Resolved, index, count, compare_dir, verbose, say) -> VariantResult:
+    """Run one arm through :func:`dlrecipes.runs.launch`; a diverged loss is a row, not a crash."""
+    from dlrecipes.training import TrainingDivergedError
+
+    described = ", ".join(f"{k}={v}" for k, v in variant.overrides.items()) or "defaults"
+    say(f"[compare {arm.recipe.name}] {index}/{count} {variant.name}: {described}")
+    started = time.perf_counter()
+    overrides = dict(variant.overrides)
+    try:
+        result = run(arm, out=compare_dir / variant.name, verbose=verbose)
+    except TrainingDivergedError as error:
+        row = {
+            "status": "diverged",
+            "status_detail": str(error),
+            "wall_time_s": round(time.perf_counter() - started, 3),
+        }
+        say(f"  {variant.name}: diverged ({error})")
+        return VariantResult(variant.name, overrides, row)
+    row = {"status": "completed", **_row(result, arm.recipe)}
+    history = result.history or _read_history(result.run_dir)
+    say(f"  {variant.name}: done in {row.get('wall_time_s') or 0:.1f} s -> {result.run_dir}")
+    return VariantResult(
+        variant.name, overrides, row, history, _read_series(result.run_dir), result.run_dir
+    )
+
+
 def compare(
-    recipe: str | Path | Recipe,
+    recipe: str | Path | Recipe | Resolved,
     *,
     profile: str | None = None,
     smoke: bool = False,
@@ -384,54 +361,32 @@ def compare(
         RecipeError: the recipe has no variants, an unknown name in ``only``, or a
             variant whose overrides do not resolve (nothing is run or written).
     """
-    from dlrecipes import runner
-    from dlrecipes.training import TrainingDivergedError
-
-    profile = "smoke" if smoke else profile
-    original = registry.find(recipe)
-    base = resolve(original, profile=profile, config=config, overrides=overrides, seed=seed)
-    selected = _select(base, only)
-    shared = _override_pairs(overrides)
-    # Every arm is resolved from the original recipe, exactly as runner.run will do it, so
-    # that a bad override fails here, before anything runs or is written.
-    arms = []
-    for variant in selected:
-        arm = dict(profile=profile, config=config)
-        arm["overrides"] = _variant_overrides(shared, seed, variant)
-        arms.append((variant, arm, _resolve_variant(original, base, variant, **arm)))
-    compare_dir = runner.make_run_dir(out, base.name, base.seed, prefix="compare-")
-    (compare_dir / "recipe.toml").write_text(recipe_to_toml(base))
-    say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
-    results: list[VariantResult] = []
-    splits_cache: dict = {}
-    for index, (variant, arm, variant_recipe) in enumerate(arms, start=1):
-        described = ", ".join(f"{k}={v}" for k, v in variant.overrides.items()) or "defaults"
-        say(f"[compare {base.name}] {index}/{len(arms)} {variant.name}: {described}")
-        started = time.perf_counter()
-        try:
-            result = runner.run(original, out=compare_dir / variant.name, verbose=verbose, **arm)
-        except TrainingDivergedError as error:
-            row = {
-                "status": "diverged",
-                "status_detail": str(error),
-                "wall_time_s": round(time.perf_counter() - started, 3),
-            }
-            results.append(VariantResult(variant.name, dict(variant.overrides), row))
-            say(f"  {variant.name}: diverged ({error})")
-            continue
-        row = {"status": "completed", **_row(result, variant_recipe, splits_cache)}
-        history = result.history or _read_history(result.run_dir)
-        results.append(
-            VariantResult(
-                variant.name,
-                dict(variant.overrides),
-                row,
-                history,
-                _read_series(result.run_dir),
-                result.run_dir,
-            )
+    resolved = (
+        recipe
+        if isinstance(recipe, Resolved)
+        else prepare(
+            recipe, profile=profile, smoke=smoke, config=config, overrides=overrides, seed=seed
         )
-        say(f"  {variant.name}: done in {row.get('wall_time_s') or 0:.1f} s -> {result.run_dir}")
+    )
+    base = resolved.recipe
+    profile = resolved.profile
+    # Every arm is resolved once, here, so that a bad override fails before anything
+    # runs or is written; run() receives the resolved arm and resolves nothing again.
+    arms = [
+        (
+            variant,
+            resolved.with_overrides(
+                variant.overrides, where=f"variant {variant.name!r} of recipe {base.name!r}"
+            ),
+        )
+        for variant in _select(base, only)
+    ]
+    compare_dir = directory.create(out, base, prefix="compare-")
+    say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
+    results = [
+        _run_arm(variant, arm, index, len(arms), compare_dir, verbose, say)
+        for index, (variant, arm) in enumerate(arms, start=1)
+    ]
     rows = [{"variant": v.name, **v.row} for v in results]
     csv_path = compare_dir / "compare.csv"
     _write_csv(csv_path, rows, results)
@@ -458,19 +413,3 @@ def compare(
     say(outcome.table())
     say(f"\ncompare directory: {compare_dir}")
     return outcome
-
-
-def cli_compare(args) -> int:
-    """``python -m recipes compare NAME [--smoke] [--only V] [--set k=v] ...``."""
-    result = compare(
-        args.recipe,
-        profile=getattr(args, "profile", None),
-        smoke=getattr(args, "smoke", False),
-        config=getattr(args, "config", None),
-        overrides=getattr(args, "overrides", ()) or (),
-        seed=getattr(args, "seed", None),
-        out=getattr(args, "out", "runs"),
-        only=getattr(args, "only", ()) or (),
-    )
-    failed = [v.name for v in result.variants if v.row.get("status") != "completed"]
-    return 1 if failed and len(failed) == len(result.variants) else 0

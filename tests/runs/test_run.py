@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import dlrecipes
-from dlrecipes import runner
+from dlrecipes.evaluation import expectation as judge
 from dlrecipes.recipe import RecipeError
+from dlrecipes.runs.saved import load_run_model
+from dlrecipes.spec import expectation_applies
 from dlrecipes.training.callbacks import Throughput
 from dlrecipes.training.fit import TrainingDivergedError
 
@@ -85,7 +87,7 @@ def test_standardize_and_augment_live_inside_the_saved_model(tmp_path):
     )
     layer_names = [layer.name for layer in result.model.layers]
     assert "standardize" in layer_names and "augment_shift" in layer_names
-    reloaded = runner.load_run_model(result.run_dir)
+    reloaded = load_run_model(result.run_dir)
     x = np.random.default_rng(0).uniform(0, 1, (4, 8, 8, 1)).astype("float32")
     np.testing.assert_allclose(
         reloaded.predict(x, verbose=0), result.model.predict(x, verbose=0), atol=1e-6
@@ -213,21 +215,21 @@ def test_expectation_judges_only_the_data_and_budget_it_is_stated_for():
     from dlrecipes.registry import get
 
     base = get("mlp")
-    assert runner.expectation_applies(base, base) is True
-    assert runner.expectation_applies(base, resolve(base, profile="smoke"), "smoke") is False
+    assert expectation_applies(base, base) is True
+    assert expectation_applies(base, resolve(base, profile="smoke"), "smoke") is False
     other_data = resolve(base, overrides=["data.source=xor"])
-    assert runner.expectation_applies(base, other_data) is False
+    assert expectation_applies(base, other_data) is False
     restated = resolve(base, overrides=["data.source=xor", "expect.threshold=0.5"])
-    assert runner.expectation_applies(base, restated) is True
+    assert expectation_applies(base, restated) is True
     adding = get("lstm_adding")  # stated for T = 100
     shorter = resolve(adding, overrides=["data.options.length=50"])
-    assert runner.expectation_applies(adding, shorter) is False
+    assert expectation_applies(adding, shorter) is False
     fewer = resolve(base, overrides=["data.limit=100"])
-    assert runner.expectation_applies(base, fewer) is False
+    assert expectation_applies(base, fewer) is False
     tuned = resolve(
         base,
         overrides=["train.learning_rate=0.01", "data.augment_shift=0.1", "data.val_fraction=0"],
     )
-    assert runner.expectation_applies(base, tuned) is True
-    expectation = runner._expectation(base, {"accuracy": 0.5}, applies=False)
+    assert expectation_applies(base, tuned) is True
+    expectation = judge(base, {"test": {"accuracy": 0.5}}, applies=False)
     assert expectation["reached"] is None and expectation["applies"] is False

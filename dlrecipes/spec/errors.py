@@ -1,0 +1,43 @@
+"""The one user-facing error of the library and the helpers that phrase it.
+
+Every mistake a user can make in a recipe, an override, a config file or a
+command-line argument is a :class:`RecipeError` whose message is one line that
+names what was received and what was expected; the CLI prints it after
+``error:`` and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+class RecipeError(ValueError):
+    """A user-facing error about a recipe, an override or a config file.
+
+    The message is one line that names what was received and what was expected;
+    the CLI prints it without a traceback and exits with status 2.
+    """
+
+
+def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> str:
+    """``". Did you mean 'x'?"`` for close matches of ``word``, else ``""``."""
+    close = difflib.get_close_matches(str(word), list(candidates), n=3, cutoff=cutoff)
+    return f". Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[str]) -> None:
+    """Raise a one-line :class:`RecipeError` unless ``value`` is one of ``allowed``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise RecipeError(
+            f"{name} must be one of {', '.join(map(str, allowed))}. Received: {value!r}"
+            + suggest(str(value), allowed)
+        )
+
+
+def check_fraction(name: str, value: float) -> None:
+    """Raise unless ``0 <= value < 1``."""
+    if not 0.0 <= value < 1.0:
+        raise RecipeError(f"{name} must be in [0, 1). Received: {name}={value}")
