@@ -1,0 +1,149 @@
+"""A supervised run, as small steps: validate -> data -> model -> probes at
+initialisation -> fit -> evaluate -> save, plots, reports and probes at the end
+-> ``metrics.json``.
+
+Mixed precision is scoped to the run (:func:`dlrecipes.training.precision_policy`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from dlrecipes.runs import directory
+from dlrecipes.runs.launch import RunResult
+from dlrecipes.spec import Recipe, Resolved
+
+
+def _check_names(recipe: Recipe) -> None:
+    """Unknown report or probe names fail before anything is trained or written."""
+    from dlrecipes import reports
+
+    reports.validate(recipe.reports)
+    if recipe.probes:
+        from dlrecipes.reports import probes
+
+        probes.validate_probes(recipe.probes)
+
+
+def _probes(recipe: Recipe, stage: str, model, splits, run_dir: Path) -> dict[str, float]:
+    if not recipe.probes:
+        return {}
+    from dlrecipes.reports import probes
+
+    return probes.run_probes(recipe.probes, stage, model, splits, recipe, run_dir)
+
+
+def _plots(recipe: Recipe, history: dict, report: dict | None, splits, run_dir: Path) -> None:
+    import numpy as np
+
+    from dlrecipes import plots
+
+    (run_dir / "plots").mkdir(exist_ok=True)
+    plots.learning_curves(history, run_dir / "plots" / "learning_curves.png", title=recipe.name)
+    if report is not None:
+        plots.confusion_matrix(
+            np.array(report["confusion_matrix"]),
+            splits.class_names,
+            run_dir / "plots" / "confusion_matrix.png",
+            title=f"{recipe.name}: confusion matrix (test)",
+        )
+
+
+def _data_summary(splits) -> dict[str, Any]:
+    return {
+        "source": splits.source,
+        "train": len(splits.x_train),
+        "val": len(splits.x_val),
+        "test": len(splits.x_test),
+        "input_shape": list(splits.input_shape),
+        "image_size": splits.extras.get("image_size"),
+    }
+
+
+def _metrics(recipe, run_dir, model, splits, fitted, test, evaluation, extra, started, applies):
+    """``metrics.json`` of a supervised run (keys pinned by a golden test)."""
+    from dlrecipes.evaluation import expectation
+    from dlrecipes.models.build import parameter_counts
+
+    last = {k: v[-1] for k, v in fitted.history.items() if v}
+    val = {k[4:]: v for k, v in last.items() if k.startswith("val_")}
+    return {
+        **directory.common_metrics(recipe, run_dir),
+        "test": test["metrics"],
+        "val": val,
+        "train": {k: v for k, v in last.items() if not k.startswith("val_")},
+        "classification": test["report"],
+        "expect": expectation(recipe, {"test": test["metrics"], "val": val}, applies),
+        "evaluation": evaluation,
+        **extra,
+        # what Keras actually compiled with (layers such as RandomRotation turn XLA off)
+        "jit_compile": bool(getattr(model, "jit_compile", recipe.train.jit_compile)),
+        "parameters": parameter_counts(model),
+        "data": _data_summary(splits),
+        "epochs_run": fitted.epochs_run,
+        "steps": fitted.steps,
+        "fit_time_s": round(fitted.fit_seconds, 3),
+        "steps_per_second": round(fitted.steps_per_second, 2),
+        "wall_time_s": round(time.perf_counter() - started, 3),
+    }
+
+
+def _evaluate_all(model, splits, recipe: Recipe, test: dict) -> dict[str, Any]:
+    """Every split in inference mode, with the generalisation gap (what compare tabulates)."""
+    from dlrecipes.evaluation import all_splits, generalisation_gap
+
+    by_split = {**all_splits(model, splits, ("train", "val")), "test": test["metrics"]}
+    headline = recipe.train.metrics[0] if recipe.train.metrics else "loss"
+    return {**by_split, **generalisation_gap(by_split, headline)}
+
+
+def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> RunResult:
+    """Train, evaluate and save a ``task = "supervised"`` recipe (see the module docstring)."""
+    from dlrecipes import data as data_sources
+    from dlrecipes import reports
+    from dlrecipes.evaluation import evaluate_model
+    from dlrecipes.models.build import build_model
+    from dlrecipes.training import compile_model, fit, precision_policy, set_seed
+
+    recipe = resolved.recipe
+    _check_names(recipe)
+    set_seed(recipe.seed, recipe.train.jit_compile)
+    splits = data_sources.load(recipe.data, seed=recipe.seed)
+    with precision_policy(recipe.train.mixed_precision):
+        model = build_model(recipe, splits)
+        compile_model(model, recipe.train, len(splits.x_train))
+        if run_dir is None:
+            run_dir = directory.create(out, recipe)
+        try:
+            print(f"[{recipe.name}] {splits.summary()}", flush=True)
+            probed = _probes(recipe, "init", model, splits, run_dir)
+            fitted = fit(
+                model, splits, recipe.train, run_dir, resume=resolved.resumed, verbose=verbose
+            )
+            test = evaluate_model(model, splits, recipe, "test")
+            evaluation = _evaluate_all(model, splits, recipe, test)
+            model.save(run_dir / "model.keras")
+            _plots(recipe, fitted.history, test["report"], splits, run_dir)
+            extra = {"reports": reports.run_all(recipe.reports, model, splits, recipe, run_dir)}
+            probed.update(_probes(recipe, "end", model, splits, run_dir))
+            if probed:
+                extra["probes"] = probed
+            metrics = _metrics(
+                recipe,
+                run_dir,
+                model,
+                splits,
+                fitted,
+                test,
+                evaluation,
+                extra,
+                started,
+                resolved.expectation_applies,
+            )
+            directory.write_json(run_dir / "metrics.json", metrics)
+        except BaseException as error:
+            directory.fail(run_dir, error)
+            raise
+    return RunResult(run_dir, recipe, metrics, fitted.history, model)
