@@ -1,5 +1,5 @@
-"""The RNN lecture's data: the adding problem, character text files, the stdlib corpus,
-and row-by-row digits / MNIST through ``data.layout="sequence"``."""
+"""Sequence sources of the RNN lecture: the adding problem, character text files and the
+stdlib corpus."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dlrecipes.data.sequences import (
 )
 from dlrecipes.recipe import DataSpec, RecipeError
 
-# --------------------------------------------------------------------------- adding problem
+# ------------------------------------------------------------- adding problem
 
 
 def test_adding_problem_has_two_markers_and_the_target_is_their_sum():
@@ -76,7 +76,7 @@ def test_adding_errors_name_the_received_value(source, options, message):
         load_raw(source, options)
 
 
-# --------------------------------------------------------------------------- text
+# ----------------------------------------------------------------------- text
 
 
 def test_encode_windows_shifts_targets_by_one_character():
@@ -148,18 +148,3 @@ def test_stdlib_text_source_and_bare_text_are_the_same_corpus():
     np.testing.assert_array_equal(raw.x, bare.x)
     assert raw.x.shape == ((50_000 - 1) // 64, 64)
     assert raw.extras["corpus"] == "stdlib_text" and len(raw.extras["vocabulary"]) <= 96
-
-
-# --------------------------------------------------------------------------- row by row
-
-
-def test_digits_row_by_row_are_28_steps_of_28_pixels():
-    splits = load(DataSpec(source="digits", image_size=28, layout="sequence", limit=64))
-    assert splits.input_shape == (28, 28) and splits.num_classes == 10
-    assert 0.0 <= splits.x_train.min() and splits.x_train.max() <= 1.0
-
-
-def test_mnist_8k_row_by_row(mnist_dir):
-    splits = load(DataSpec(source=f"mnist_idx:{mnist_dir}", layout="sequence"))
-    assert splits.input_shape == (28, 28)
-    assert len(splits.x_test) == 1000 and len(splits.x_train) + len(splits.x_val) == 7000

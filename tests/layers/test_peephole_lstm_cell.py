@@ -5,17 +5,22 @@ Backend-neutral: run under ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax`
 (``tests/test_backends_jax.py`` reruns the ``backends`` marker under JAX).
 """
 
-import contextlib
-
 import keras
 import numpy as np
 import pytest
 
 from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
+from tests.helpers import (
+    BACKEND,
+    assert_close,
+    autodiff_gradients,
+    central_differences,
+    check_config_round_trip,
+    check_keras_file_round_trip,
+    float64,
+)
 
-pytestmark = pytest.mark.backends
-
-BACKEND = keras.backend.backend()
+pytestmark = pytest.mark.backends  # also run under JAX by tests/test_backends_jax.py
 
 
 def _sigmoid(z):
@@ -39,15 +44,6 @@ def reference_peephole_lstm(x, kernel, recurrent_kernel, bias, peepholes):
         h = o * np.tanh(c)
         outputs.append(h)
     return np.stack(outputs, axis=1)
-
-
-def _float64():
-    """Context in which float64 really is float64 (JAX truncates to float32 by default)."""
-    if BACKEND == "jax":
-        import jax
-
-        return jax.enable_x64(True)
-    return contextlib.nullcontext()
 
 
 def _random_weights(rng, features, units, scale=0.5):
@@ -162,47 +158,6 @@ def test_bad_units_fail_with_the_value(units):
 # --------------------------------------------------------------------------- gradients
 
 
-def _autodiff(layer, x, projection):
-    """d sum(layer(x) * projection) / d [x, trainable weights...] in float64."""
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            objective = tf.reduce_sum(layer(x) * projection)
-        grads = tape.gradient(objective, [x] + [w.value for w in layer.trainable_weights])
-        return [np.asarray(g) for g in grads]
-    if BACKEND == "jax":
-        import jax
-
-        def objective(trainable, x):
-            outputs, _ = layer.stateless_call(trainable, [], x)
-            return (outputs * projection).sum()
-
-        weight_grads, x_grad = jax.grad(objective, argnums=(0, 1))(
-            [w.value for w in layer.trainable_weights], x
-        )
-        return [np.asarray(x_grad)] + [np.asarray(g) for g in weight_grads]
-    pytest.skip(f"no autodiff helper for backend {BACKEND}")
-
-
-def _numerical(function, values, epsilon=1e-6):
-    """Central differences of a scalar ``function(values)`` w.r.t. every entry of each array."""
-    gradients = []
-    for index, value in enumerate(values):
-        gradient = np.zeros_like(value)
-        for position in np.ndindex(value.shape):
-            shifted = [v.copy() for v in values]
-            shifted[index][position] += epsilon
-            up = function(shifted)
-            shifted[index][position] -= 2 * epsilon
-            down = function(shifted)
-            gradient[position] = (up - down) / (2 * epsilon)
-        gradients.append(gradient)
-    return gradients
-
-
 def test_float64_gradients_match_central_differences():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 4, 3))
@@ -212,7 +167,7 @@ def test_float64_gradients_match_central_differences():
     # with a weak Python float; keras-team/keras#23223), so under JAX the cell gets the
     # same function written through ops.sigmoid, which keeps float64: tanh(a) = 2 s(2a) - 1.
     activation = "tanh" if BACKEND != "jax" else lambda a: 2.0 * keras.ops.sigmoid(2.0 * a) - 1.0
-    with _float64():
+    with float64():
         layer = keras.layers.RNN(
             PeepholeLSTMCell(2, activation=activation, dtype="float64"),
             return_sequences=True,
@@ -223,20 +178,20 @@ def test_float64_gradients_match_central_differences():
         # The layer's forward equals the NumPy reference in float64 ...
         # (JAX's sigmoid of float64 still rounds through float32 internally: ~1e-7.)
         tolerance = 1e-12 if BACKEND != "jax" else 1e-6
-        np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(layer(x)),
+        assert_close(
+            layer(x),
             reference_peephole_lstm(x, kernel, recurrent_kernel, bias, peepholes),
             rtol=tolerance,
             atol=tolerance,
         )
-        automatic = _autodiff(layer, x, projection)
+        automatic = autodiff_gradients(layer, x, projection)
 
     # ... so central differences of the reference check the layer's autodiff gradients.
     def objective(values):
         x_, k_, r_, b_, p_i, p_f, p_o = values
         return float((reference_peephole_lstm(x_, k_, r_, b_, [p_i, p_f, p_o]) * projection).sum())
 
-    numerical = _numerical(objective, [x, kernel, recurrent_kernel, bias, *peepholes])
+    numerical = central_differences(objective, [x, kernel, recurrent_kernel, bias, *peepholes])
     names = ["x", "kernel", "recurrent_kernel", "bias", "input_peephole", "forget_peephole"]
     for name, a, n in zip([*names, "output_peephole"], automatic, numerical):
         np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-8, err_msg=name)
@@ -256,8 +211,7 @@ def test_get_config_round_trip():
         name="cell",
     )
     config = cell.get_config()
-    clone = PeepholeLSTMCell.from_config(config)
-    assert clone.get_config() == config
+    check_config_round_trip(cell)
     assert config["units"] == 6 and config["use_bias"] is False
     rebuilt = keras.layers.deserialize(keras.layers.serialize(keras.layers.RNN(cell)))
     assert isinstance(rebuilt.cell, PeepholeLSTMCell)
@@ -270,11 +224,8 @@ def test_keras_file_round_trip_gives_identical_outputs(tmp_path):
     hidden = keras.layers.RNN(PeepholeLSTMCell(4, peephole_initializer="random_normal"))(inputs)
     model = keras.Model(inputs, keras.layers.Dense(2)(hidden))
     x = rng.normal(size=(3, 5, 3)).astype("float32")
-    before = model.predict(x, verbose=0)
-    model.save(tmp_path / "peephole.keras")
-    loaded = keras.saving.load_model(tmp_path / "peephole.keras")
+    loaded = check_keras_file_round_trip(model, x, tmp_path, "peephole.keras")
     assert isinstance(loaded.layers[1].cell, PeepholeLSTMCell)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
 
 
 def test_xla_compiled_train_step_updates_every_weight():

@@ -18,24 +18,17 @@ from dlrecipes.models.cnn import (
     lenet5,
     resnet_small,
 )
+from tests.helpers import count_weights, per_layer_counts
 
-pytestmark = pytest.mark.backends  # also run under JAX by test_backends_jax.py
-
-
-def _count(weights):
-    return sum(int(np.prod(w.shape)) for w in weights)
+pytestmark = pytest.mark.backends  # also run under JAX by tests/test_backends_jax.py
 
 
-def _per_layer_counts(model):
-    return {layer.name: layer.count_params() for layer in model.layers if layer.weights}
-
-
-# --------------------------------------------------------------------------- LeNet-5
+# -------------------------------------------------------------------- LeNet-5
 
 
 def test_lenet5_faithful_golden_parameter_counts():
     model = lenet5(input_shape=(32, 32, 1), num_classes=10)
-    assert _per_layer_counts(model) == {
+    assert per_layer_counts(model) == {
         "C1": 6 * (5 * 5 * 1 + 1),  # 156
         "S2": 6 * 2,  # 12
         "C3": 60 * 25 + 16,  # 1,516
@@ -44,8 +37,8 @@ def test_lenet5_faithful_golden_parameter_counts():
         "F6": 84 * (120 + 1),  # 10,164
         "OUTPUT": 10 * 84,  # 840, fixed
     }
-    assert _count(model.trainable_weights) == 60_000
-    assert _count(model.non_trainable_weights) == 840
+    assert count_weights(model.trainable_weights) == 60_000
+    assert count_weights(model.non_trainable_weights) == 840
     assert isinstance(model.get_layer("S2"), TrainableSubsampling2D)
     assert isinstance(model.get_layer("C3"), ConnectionTableConv2D)
     assert isinstance(model.get_layer("OUTPUT"), RBFOutput)
@@ -58,15 +51,15 @@ def test_lenet5_faithful_golden_parameter_counts():
 
 def test_lenet5_modern_golden_parameter_counts():
     model = lenet5(input_shape=(32, 32, 1), num_classes=10, faithful=False)
-    assert _per_layer_counts(model) == {
+    assert per_layer_counts(model) == {
         "C1": 156,
         "C3": 16 * (5 * 5 * 6 + 1),  # 2,416: dense C3
         "C5": 48_120,
         "F6": 10_164,
         "OUTPUT": 10 * (84 + 1),  # 850
     }
-    assert _count(model.trainable_weights) == 61_706
-    assert _count(model.non_trainable_weights) == 0
+    assert count_weights(model.trainable_weights) == 61_706
+    assert count_weights(model.non_trainable_weights) == 0
     assert isinstance(model.get_layer("S2"), keras.layers.MaxPooling2D)
 
 
@@ -125,15 +118,15 @@ def test_lenet5_faithful_trains_with_map_loss_and_saves(tmp_path):
     np.testing.assert_allclose(
         reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6
     )
-    assert _count(reloaded.non_trainable_weights) == 840
+    assert count_weights(reloaded.non_trainable_weights) == 840
 
 
-# --------------------------------------------------------------------------- convnet
+# -------------------------------------------------------------------- convnet
 
 
 def test_convnet_golden_parameter_counts():
     model = convnet(input_shape=(28, 28, 1), num_classes=10)
-    assert _per_layer_counts(model) == {
+    assert per_layer_counts(model) == {
         "conv_1": 32 * (3 * 3 * 1 + 1),  # 320
         "conv_2": 64 * (3 * 3 * 32 + 1),  # 18,496
         "output": 10 * (5 * 5 * 64 + 1),  # 16,010
@@ -145,7 +138,7 @@ def test_convnet_golden_parameter_counts():
 
 def test_convnet_options_and_checks():
     model = convnet(input_shape=(32, 32, 3), num_classes=5, filters=(8,), dropout=0.0)
-    assert _per_layer_counts(model) == {"conv_1": 8 * 28, "output": 5 * (15 * 15 * 8 + 1)}
+    assert per_layer_counts(model) == {"conv_1": 8 * 28, "output": 5 * (15 * 15 * 8 + 1)}
     with pytest.raises(ValueError, match=r"Received: input_shape=\(6, 6, 1\)"):
         convnet(input_shape=(6, 6, 1))
     with pytest.raises(ValueError, match="Received: dropout=1.0"):
@@ -154,7 +147,7 @@ def test_convnet_options_and_checks():
         convnet(filters=())
 
 
-# --------------------------------------------------------------------------- resnet_small
+# --------------------------------------------------------------- resnet_small
 
 
 def _resnet_counts(channels, filters, num_blocks, num_classes):
@@ -168,7 +161,10 @@ def _resnet_counts(channels, filters, num_blocks, num_classes):
 @pytest.mark.parametrize("residual", [True, False])
 def test_resnet_small_golden_parameter_counts(residual):
     model = resnet_small(input_shape=(28, 28, 1), num_classes=10, residual=residual)
-    assert (_count(model.trainable_weights), _count(model.non_trainable_weights)) == (14_362, 224)
+    assert (count_weights(model.trainable_weights), count_weights(model.non_trainable_weights)) == (
+        14_362,
+        224,
+    )
     assert _resnet_counts(1, 16, 3, 10) == (14_362, 224)
     adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]
     assert len(adds) == (3 if residual else 0)
@@ -178,9 +174,12 @@ def test_resnet_small_golden_parameter_counts(residual):
 def test_resnet_small_options():
     model = resnet_small(input_shape=(12, 12, 3), num_classes=4, filters=8, num_blocks=2)
     expected = _resnet_counts(3, 8, 2, 4)
-    assert (_count(model.trainable_weights), _count(model.non_trainable_weights)) == expected
+    assert (
+        count_weights(model.trainable_weights),
+        count_weights(model.non_trainable_weights),
+    ) == expected
     plain = resnet_small(input_shape=(12, 12, 3), num_classes=4, use_batch_norm=False)
-    assert _count(plain.non_trainable_weights) == 0
+    assert count_weights(plain.non_trainable_weights) == 0
     assert plain.count_params() == 16 * (9 * 3 + 1) + 6 * 16 * (9 * 16 + 1) + 4 * 17
     with pytest.raises(ValueError, match="Received: num_blocks=-1"):
         resnet_small(num_blocks=-1)
@@ -201,7 +200,7 @@ def test_resnet_small_xla_training_step():
     assert np.isfinite(history.history["loss"][0])
 
 
-# --------------------------------------------------------------------------- conv_demo
+# ------------------------------------------------------------------ conv_demo
 
 
 def _cross_correlate(image, kernel):
@@ -222,8 +221,8 @@ def test_conv_demo_feature_maps_by_hand():
     # The lecture's values: the diagonal filter fires on the full diagonal at the top-left.
     assert feature_maps[0, 0, 0] == 3 and feature_maps[0, 3, 0] == -1
     assert feature_maps[:, :, 0].max() == 3
-    assert _count(model.trainable_weights) == 0
-    assert _count(model.non_trainable_weights) == 18  # two 3x3 filters, no bias
+    assert count_weights(model.trainable_weights) == 0
+    assert count_weights(model.non_trainable_weights) == 18  # two 3x3 filters, no bias
 
 
 def test_conv_demo_checks_input_shape():

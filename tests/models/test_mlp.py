@@ -1,23 +1,18 @@
-"""Builders of the engine's first recipes: exact parameter counts, shapes, errors."""
+"""The mlp builder: exact parameter counts (Dense, batch norm, maxout), heads and errors.
+
+Backend-neutral: run under ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax``.
+"""
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 
-import dlrecipes
-from dlrecipes.models import get, linear_regression, logistic_regression, mlp, softmax_regression
+from dlrecipes.layers.maxout import Maxout
+from dlrecipes.models import mlp
+from tests.helpers import count_weights, to_numpy
 
-pytestmark = pytest.mark.backends
-
-
-def test_softmax_regression_counts_and_probabilities():
-    model = softmax_regression(input_shape=(8, 8, 1), num_classes=10)
-    assert model.count_params() == 650
-    out = model.predict(np.random.default_rng(0).random((3, 8, 8, 1)), verbose=0)
-    assert out.shape == (3, 10)
-    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+pytestmark = pytest.mark.backends  # also run under JAX by tests/test_backends_jax.py
 
 
 def test_mlp_parameter_counts():
@@ -30,13 +25,8 @@ def test_mlp_parameter_counts():
         4 * 5 + 5 + 2 * (5 * 5 + 5) + 5 * 2 + 2
     )
     batch_norm = mlp(input_shape=(4,), hidden_units=(8,), num_classes=3, batch_norm=True)
-    trainable = sum(int(np.prod(w.shape)) for w in batch_norm.trainable_weights)
+    trainable = count_weights(batch_norm.trainable_weights)
     assert trainable == 4 * 8 + 8 + 16 + 8 * 3 + 3
-
-
-def test_linear_and_logistic_regression_counts():
-    assert linear_regression(input_shape=(3,), num_outputs=1).count_params() == 4
-    assert logistic_regression(input_shape=(2,)).count_params() == 3
 
 
 @pytest.mark.parametrize(
@@ -57,13 +47,18 @@ def test_mlp_rejects_bad_arguments(kwargs, message):
         mlp(**{"input_shape": (4,), "num_classes": 3, **kwargs})
 
 
-def test_unknown_builder_suggests_a_name():
-    with pytest.raises(ValueError, match="Did you mean 'mlp'"):
-        get("mpl")
+def test_mlp_maxout_golden_count_and_heads():
+    model = mlp(input_shape=(64,), num_classes=10, hidden_units=(32, 32), activation="maxout")
+    # 2 pieces: (64 + 1) * 32 * 2 + (32 + 1) * 32 * 2 + (32 + 1) * 10
+    assert model.count_params() == 4160 + 2112 + 330
+    assert isinstance(model.get_layer("hidden_1"), Maxout)
+    scores = mlp(input_shape=(4,), num_classes=3, hidden_units=(5,), output_activation="linear")
+    x = np.ones((2, 4), "float32")
+    assert not np.allclose(to_numpy(scores(x)).sum(axis=-1), 1.0)  # not a softmax
+    zero = mlp(input_shape=(4,), num_classes=3, hidden_units=(5,), output_initializer="zeros")
+    assert np.all(zero.get_layer("output").get_weights()[0] == 0)
 
 
-def test_smoke_run_on_this_backend(tmp_path):
-    result = dlrecipes.run("mlp", smoke=True, out=tmp_path, verbose=0)
-    assert result.metrics["backend"] == keras.backend.backend()
-    assert result.metrics["test"]["accuracy"] > 0.3
-    assert (result.run_dir / "model.keras").is_file()
+def test_mlp_rejects_maxout_with_batch_norm():
+    with pytest.raises(ValueError, match="batch_norm"):
+        mlp(activation="maxout", batch_norm=True)

@@ -1,4 +1,5 @@
-"""Golden parameter counts, shapes and errors of the RNN builders, and the gradient probe.
+"""The RNN experiments' helpers: gradient norms per input step, sampling, the stepping model,
+the predict-the-mean baseline.
 
 Backend-neutral: run under ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax``.
 """
@@ -13,101 +14,10 @@ from dlrecipes.experiments.rnn import (
     sample_characters,
     stepping_model,
 )
-from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
-from dlrecipes.models import get
-from dlrecipes.models.rnn import (
-    CELLS,
-    char_language_model,
-    sequence_classifier,
-    sequence_regressor,
-)
+from dlrecipes.models.rnn import char_language_model, sequence_regressor
+from tests.helpers import assert_close
 
-pytestmark = pytest.mark.backends
-
-
-def recurrent_parameters(cell, features, units):
-    """Weights of one recurrent layer: gates x (input + recurrent + bias) [+ peepholes]."""
-    if cell == "simple_rnn":
-        return features * units + units * units + units
-    if cell == "lstm":
-        return 4 * (features * units + units * units + units)
-    if cell == "peephole_lstm":
-        return 4 * (features * units + units * units + units) + 3 * units
-    if cell == "gru":  # Keras' reset_after=True: two bias vectors per gate
-        return 3 * (features * units + units * units + 2 * units)
-    raise AssertionError(cell)
-
-
-GOLDEN_ROWMNIST_128 = {  # sequence_classifier((28, 28), 10, units=128) + Dense(128 -> 10)
-    "simple_rnn": 21_386,
-    "lstm": 81_674,
-    "peephole_lstm": 82_058,
-    "gru": 61_962,
-}
-
-
-@pytest.mark.parametrize("cell", CELLS)
-def test_sequence_classifier_golden_counts(cell):
-    model = sequence_classifier((28, 28), 10, cell=cell, units=128)
-    assert model.count_params() == GOLDEN_ROWMNIST_128[cell]
-    assert model.count_params() == recurrent_parameters(cell, 28, 128) + 129 * 10
-    assert model.output_shape == (None, 10)
-
-
-@pytest.mark.parametrize("cell", CELLS)
-def test_stacked_sequence_regressor_counts_and_shapes(cell):
-    model = sequence_regressor((10, 2), 1, cell=cell, units=8, num_layers=2)
-    expected = recurrent_parameters(cell, 2, 8) + recurrent_parameters(cell, 8, 8) + 9
-    assert model.count_params() == expected
-    assert model.output_shape == (None, 1)
-
-
-def test_builders_are_registered_and_peephole_uses_the_cell():
-    assert get("sequence_regressor") is sequence_regressor
-    assert get("char_language_model") is char_language_model
-    model = get("sequence_classifier")((5, 3), 4, cell="peephole_lstm", units=6)
-    (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
-    assert isinstance(recurrent.cell, PeepholeLSTMCell)
-
-
-@pytest.mark.parametrize("cell", ["lstm", "gru", "peephole_lstm"])
-def test_char_language_model_counts_and_shapes(cell):
-    model = char_language_model((20,), 65, cell=cell, units=32, embedding_dim=16, num_layers=2)
-    expected = (
-        65 * 16 + recurrent_parameters(cell, 16, 32) + recurrent_parameters(cell, 32, 32) + 33 * 65
-    )
-    assert model.count_params() == expected
-    assert model.output_shape == (None, 20, 65)
-
-
-def test_char_language_model_gives_a_distribution_per_step():
-    model = char_language_model((20,), 65, units=8, embedding_dim=4)
-    probabilities = keras.ops.convert_to_numpy(model(np.zeros((2, 20), dtype="int32")))
-    assert probabilities.shape == (2, 20, 65)
-    np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
-
-
-def test_char_language_model_default_is_the_recipe_size():
-    assert char_language_model((100,), 65).count_params() == 349_569
-
-
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda: sequence_regressor((10, 2), cell="lstmm"), "cell=.lstmm."),
-        (lambda: sequence_regressor((10, 2), units=0), "units=0"),
-        (lambda: sequence_regressor((10, 2), num_layers=0), "num_layers=0"),
-        (lambda: sequence_classifier((28, 28, 1), 10), r"input_shape=\(28, 28, 1\)"),
-        (lambda: char_language_model((10, 3), 5), r"input_shape=\(10, 3\)"),
-        (lambda: sequence_regressor((10, 2), cell="peephole_lstm", dropout=0.2), "dropout=0.2"),
-    ],
-)
-def test_builder_errors_name_the_received_value(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
-
-
-# --------------------------------------------------------------------------- experiment helpers
+pytestmark = pytest.mark.backends  # also run under JAX by tests/test_backends_jax.py
 
 
 def test_input_gradient_norms_see_only_the_steps_the_output_depends_on():
@@ -170,10 +80,8 @@ def test_stepping_model_carries_the_state_like_the_full_sequence(cell, num_layer
     zeros = [np.zeros((2, size), dtype="float32") for size in sizes]
     first, *states = stepping([ids[:, :7], *zeros])
     second, *_ = stepping([ids[:, 7:], *[keras.ops.convert_to_numpy(s) for s in states]])
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(first), full[:, :7], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(second), full[:, 7:], rtol=1e-5, atol=1e-6
-    )
+    assert_close(first, full[:, :7], rtol=1e-5, atol=1e-6)
+    assert_close(second, full[:, 7:], rtol=1e-5, atol=1e-6)
 
 
 def test_baseline_report_compares_the_model_with_predicting_the_mean(tmp_path):

@@ -1,0 +1,27 @@
+"""Deep versus wide (Seide et al. 2011): equivalent widths and matched parameter counts.
+
+Backend-neutral: run under ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax``.
+"""
+
+import pytest
+
+from dlrecipes.models.foundations import deep_parameter_count, equivalent_width, matched_mlp
+
+pytestmark = pytest.mark.backends  # also run under JAX by tests/test_backends_jax.py
+
+
+def test_equivalent_width_reproduces_seide_2011_networks():
+    # 11 frames x 39 features = 429 inputs, 9,304 senones: 1x3772 = 5x2k, 1x4634 = 7x2k.
+    assert equivalent_width(429, 9304, 5, 2048) == 3772
+    assert equivalent_width(429, 9304, 7, 2048) == 4634
+    assert deep_parameter_count(64, 10, 2, 128) == 65 * 128 + 129 * 128 + 129 * 10
+
+
+def test_matched_mlp_deep_and_wide_have_about_the_same_parameters():
+    deep = matched_mlp(input_shape=(8, 8, 1), num_layers=5, units=32)
+    wide = matched_mlp(input_shape=(8, 8, 1), units=32, match_layers=5)
+    assert deep.count_params() == deep_parameter_count(64, 10, 5, 32)
+    assert len([w for w in wide.layers if w.name.startswith("hidden_")]) == 1
+    assert deep.count_params() - (64 + 1 + 10) <= wide.count_params() <= deep.count_params()
+    with pytest.raises(ValueError, match="match_layers"):
+        matched_mlp(match_layers=-1)
