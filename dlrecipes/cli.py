@@ -215,7 +215,24 @@ def cmd_evaluate(args) -> int:
 def cmd_tune(args) -> int:
     from dlrecipes import tuning
 
-    return tuning.cli_tune(args)
+    try:
+        tuning.tune(
+            _resolved(args),
+            trials=args.trials,
+            tuner=args.tuner,
+            out=args.out,
+            retrain_best=args.retrain_best,
+            workers=args.workers or 0,
+            fresh=args.fresh,
+        )
+    except KeyboardInterrupt:
+        print(
+            "interrupted: run the same command again to resume the search "
+            "(finished trials are kept)",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
 
 
 def cmd_compare(args) -> int:

@@ -103,24 +103,15 @@ def default_out(name: str, environ: Mapping[str, str] | None = None) -> Path:
     return Path(os.path.relpath(_repository_root(here) / "runs" / "notebooks" / name, here))
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, Mapping):
-        out = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: data}
-
-
 def changed_settings(recipe) -> list[str]:
     """The dotted paths in which ``recipe`` differs from its built-in recipe's defaults
     (``train.verbose`` and ``seed`` aside); empty for a recipe that is not built in."""
     from dlrecipes import registry
-    from dlrecipes.recipe import to_dict
+    from dlrecipes.spec import flatten, to_dict
 
     if recipe.name not in registry.names():
         return []
-    base, resolved = (_flatten(to_dict(r)) for r in (registry.get(recipe.name), recipe))
+    base, resolved = (dict(flatten(to_dict(r))) for r in (registry.get(recipe.name), recipe))
     return sorted(
         key
         for key in set(base) | set(resolved)
@@ -159,17 +150,11 @@ def _quiet_import_keras() -> None:
 
 
 def _overrides(overrides) -> dict[str, Any]:
-    if overrides is None:
-        return {}
-    if isinstance(overrides, Mapping):
-        return dict(overrides)
-    pairs = {}
-    for item in overrides:
-        if "=" not in item:
-            raise ValueError(f"an override is 'a.b=value'. Received: {item!r}")
-        key, value = item.split("=", 1)
-        pairs[key.strip()] = value.strip()
-    return pairs
+    """Overrides as ``--set`` reads them (:func:`dlrecipes.spec.override_pairs`): strings
+    ``"a.b=value"`` parse as TOML literals, a mapping is taken as typed."""
+    from dlrecipes.spec import override_pairs
+
+    return override_pairs(overrides, flag="an override")
 
 
 @dataclass(frozen=True)
@@ -239,15 +224,15 @@ class Notebook:
             kwargs: other arguments of :func:`dlrecipes.run` (``seed``, ...).
 
         Returns:
-            A :class:`dlrecipes.runner.RunResult`.
+            A :class:`dlrecipes.runs.RunResult`.
         """
-        from dlrecipes.runner import run
+        from dlrecipes.runs import run
 
         return run(recipe, **self._arguments(overrides, lighter, kwargs))
 
     def compare(self, recipe, overrides=None, lighter=None, only=(), **kwargs):
-        """:func:`dlrecipes.compare.compare` of the variants ``only`` (all when empty)."""
-        from dlrecipes.compare import compare
+        """:func:`dlrecipes.runs.compare` of the variants ``only`` (all when empty)."""
+        from dlrecipes.runs import compare
 
         return compare(recipe, only=only, **self._arguments(overrides, lighter, kwargs))
 
@@ -264,7 +249,7 @@ class Notebook:
 
     def report(self, result, *keys: str) -> None:
         """Print a run's summary line and the test metrics named ``keys`` (all when none)."""
-        from dlrecipes.runner import summary_line
+        from dlrecipes.runs import summary_line
 
         print(summary_line(result))
         changed = changed_settings(result.recipe)

@@ -29,7 +29,7 @@ from typing import Any
 
 import tomllib
 
-from dlrecipes.spec.coerce import coerce, coerce_scalar, hints, plain
+from dlrecipes.spec.coerce import coerce, coerce_scalar, hints, plain, to_dict
 from dlrecipes.spec.errors import RecipeError, suggest
 from dlrecipes.spec.schema import OPTION_FIELDS, SECTIONS, Recipe
 
@@ -150,28 +150,28 @@ def _set_in_section(recipe_dict, section: dict, top: str, parts: list, path: str
 
 
 def get_path(recipe: Any, path: str) -> Any:
-    """The value at ``path`` of a recipe (or a recipe dict), with the options shorthand.
+    """The value a recipe (or a recipe dict) has at ``path``; ``None`` when it is not set.
 
-    ``get_path(recipe, "model.hidden_units")`` reads ``recipe.model.options["hidden_units"]``;
-    a path that names nothing returns ``None``.
+    ``model.units`` is read as ``model.options.units``, as :func:`set_path` writes it;
+    lists come back as tuples.
     """
+    data = recipe if isinstance(recipe, Mapping) else to_dict(recipe)
     parts = path.strip().split(".")
-    value = recipe
-    for index, part in enumerate(parts):
-        if isinstance(value, Mapping):
-            if part not in value:
-                return None
-            value = value[part]
-        elif hasattr(value, part):
-            value = getattr(value, part)
-        elif index == 1 and parts[0] in OPTION_FIELDS:
-            options = getattr(value, OPTION_FIELDS[parts[0]], None) or {}
-            value = options.get(part)
-            if value is None:
-                return None
-        else:
-            return None
-    return value
+    top = parts[0]
+    if top not in SECTIONS:
+        return data.get(top) if len(parts) == 1 else None
+    section = data.get(top) or {}
+    option_field = OPTION_FIELDS.get(top)
+    if len(parts) >= 3 and parts[1] == option_field:
+        value = (section.get(option_field) or {}).get(".".join(parts[2:]))
+    elif len(parts) == 2 and option_field and parts[1] not in section:
+        value = (section.get(option_field) or {}).get(parts[1])
+    elif len(parts) == 2:
+        value = section.get(parts[1])
+    else:  # a key of a table field, e.g. train.optimizer_options.momentum
+        table = section.get(parts[1])
+        value = table.get(".".join(parts[2:])) if isinstance(table, Mapping) else None
+    return tuple(value) if isinstance(value, list) else value
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -80,7 +80,6 @@ rejects (e.g. ``train.epochs`` 0), an objective the training does not log.
 
 from dlrecipes.tuning.search import (
     TuneResult,
-    cli_tune,
     retrain,
     retrain_overrides,
     search_dir_for,
@@ -92,7 +91,6 @@ __all__ = [
     "TUNERS",
     "RecipeHyperModel",
     "TuneResult",
-    "cli_tune",
     "declare",
     "grid_space",
     "retrain",

@@ -9,7 +9,7 @@ from typing import Any
 
 import keras_tuner
 
-from dlrecipes.recipe import Hyperparameter, Recipe, RecipeError, resolve
+from dlrecipes.spec import Hyperparameter, Recipe, RecipeError, resolve
 from dlrecipes.tuning.space import current_value, declare
 
 
@@ -107,12 +107,13 @@ class RecipeHyperModel(keras_tuner.HyperModel):
 
     def build_recipe(self, recipe: Recipe):
         """Seed, build and compile ``recipe``'s model exactly as the runner does."""
-        from dlrecipes.runner import build_model
-        from dlrecipes.training import compile_model, set_seed
+        from dlrecipes.models.build import build_model
+        from dlrecipes.training import compile_model, precision_policy, set_seed
 
         set_seed(recipe.seed, recipe.train.jit_compile)
-        model = build_model(recipe, self.splits)
-        compile_model(model, recipe.train, len(self.splits.x_train))
+        with precision_policy(recipe.train.mixed_precision):
+            model = build_model(recipe, self.splits)
+            compile_model(model, recipe.train, len(self.splits.x_train))
         return model
 
     def fit_recipe(self, recipe: Recipe, model, callbacks=(), verbose=None) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""``tune(recipe)``: search a recipe's space with Keras Tuner; ``cli_tune`` for the CLI."""
+"""``tune(recipe)``: search a recipe's space with Keras Tuner (the CLI's ``tune`` calls it)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,12 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlrecipes.recipe import (
-    Recipe,
-    RecipeError,
-    parse_value,
-    recipe_to_toml,
-    resolve,
-    to_dict,
-)
+from dlrecipes.runs import prepare, run, summary_line
+from dlrecipes.spec import Recipe, RecipeError, Resolved, recipe_to_toml, resolve, to_dict
 from dlrecipes.tuning import distributed
 from dlrecipes.tuning.results import (
     PLOT_NAME,
@@ -137,7 +130,7 @@ def _mark_resumable(search_dir: Path, tuner_id: str) -> None:
 
 
 def tune(
-    recipe: str | Path | Recipe,
+    recipe: str | Path | Recipe | Resolved,
     *,
     profile: str | None = None,
     smoke: bool = False,
@@ -168,9 +161,10 @@ def tune(
     repeated; a trial that was interrupted runs again.
 
     Args:
-        recipe: a built-in name, a ``.toml`` / ``.py`` recipe file, or a :class:`Recipe`.
-        profile, smoke, config, overrides, seed: resolve the recipe as ``run`` does;
-            the search space is the resolved recipe's ``search.params``.
+        recipe: a built-in name, a ``.toml`` / ``.py`` recipe file, a :class:`Recipe`, or
+            a :class:`~dlrecipes.spec.Resolved` one (then leave out the next arguments).
+        profile, smoke, config, overrides, seed: resolve the recipe as ``run`` does
+            (once); the search space is the resolved recipe's ``search.params``.
         trials: the number of trials (default ``search.max_trials``).
         tuner: ``random``, ``bayesian``, ``hyperband`` or ``grid``.
         out: the root of search (and run) directories.
@@ -190,11 +184,15 @@ def tune(
         RecipeError: a bad recipe, search space, objective or number of trials,
             before any trial runs.
     """
-    from dlrecipes.runner import prepare_recipe
-
     started = time.perf_counter()
-    how = dict(profile="smoke" if smoke else profile, config=config, overrides=overrides, seed=seed)
-    base = prepare_recipe(recipe, **how)
+    resolved = (
+        recipe
+        if isinstance(recipe, Resolved)
+        else prepare(
+            recipe, profile=profile, smoke=smoke, config=config, overrides=overrides, seed=seed
+        )
+    )
+    base = resolved.recipe
     if tuner not in TUNERS:
         raise RecipeError(f"tuner must be one of {', '.join(TUNERS)}. Received: {tuner!r}")
     params = validate_space(base, tuner)
@@ -229,7 +227,7 @@ def tune(
         if my_role == "worker" or distributed.spawned():
             return TuneResult(search_dir, base, base.search.objective, base.search.direction)
     default_score = _baseline(base, params, search_dir, verbose) if baseline else None
-    retrain_from = {"recipe": recipe, **how} if retrain_best else None
+    retrain_from = resolved if retrain_best else None
     return _finish(
         base, params, tuner, search_dir, Path(out), retrain_from, default_score, verbose, started
     )
@@ -373,7 +371,7 @@ def _finish(
         if result.best is None:
             raise RecipeError(f"no trial of {search_dir} completed: nothing to retrain")
         result.retrained = retrain(
-            result.best_values, result.best, out=out, verbose=verbose, **retrain_from
+            result.best_values, result.best, resolved=retrain_from, out=out, verbose=verbose
         )
     best_record = {
         "trial": None if result.best is None else result.best["trial"],
@@ -419,26 +417,20 @@ def retrain(
     best_values: dict[str, Any],
     best: dict[str, Any],
     *,
-    recipe: str | Path | Recipe,
-    profile: str | None = None,
-    config=None,
-    overrides=(),
-    seed: int | None = None,
+    resolved: Resolved,
     out: str | Path = "runs",
     verbose: int = 1,
 ):
     """Train the best configuration on train + validation, evaluate on test, save a run.
 
-    The recipe is resolved as the search resolved it (``profile``, ``config``,
-    ``overrides``, ``seed``), then the best values and :func:`retrain_overrides`
-    are applied on top, so the run directory's ``recipe.toml`` says exactly what
-    was trained and the expectation is judged as for any run with that profile.
+    ``resolved`` is the recipe as the search resolved it (profile, config, overrides,
+    seed); the best values and :func:`retrain_overrides` are applied on top, so the
+    run directory's ``recipe.toml`` says exactly what was trained and the expectation
+    is judged as for any run with that profile.
 
     Returns:
-        The :class:`dlrecipes.runner.RunResult` of a normal run directory under ``out``.
+        The :class:`dlrecipes.runs.RunResult` of a normal run directory under ``out``.
     """
-    from dlrecipes import runner
-
     extra = retrain_overrides(best_values, best)
     if verbose:
         epochs = extra.get("train.epochs")
@@ -447,57 +439,11 @@ def retrain(
             + (f" for {epochs} epochs" if epochs else ""),
             flush=True,
         )
-    result = runner.run(
-        recipe,
-        profile=profile,
-        config=config,
-        overrides={**_as_mapping(overrides), **extra},
-        seed=seed,
+    result = run(
+        resolved.with_overrides(extra, where="retraining the best trial"),
         out=out,
         verbose=2 if verbose >= 2 else 0,
     )
     if verbose:
-        print(runner.summary_line(result))
+        print(summary_line(result))
     return result
-
-
-def _as_mapping(overrides) -> dict[str, Any]:
-    """``--set`` strings (``"a.b=value"``) as a mapping, parsed as ``resolve`` parses them."""
-    if isinstance(overrides, Mapping):
-        return dict(overrides)
-    pairs = {}
-    for item in overrides:
-        key, _, text = item.partition("=")
-        pairs[key.strip()] = parse_value(text.strip())
-    return pairs
-
-
-def cli_tune(args) -> int:
-    """``python -m recipes tune NAME [--trials N] [--tuner T] [--set ...] [--out DIR] ...``."""
-    try:
-        tune(
-            args.recipe,
-            smoke=args.smoke,
-            profile=args.profile,
-            config=args.config,
-            overrides=args.overrides,
-            seed=args.seed,
-            trials=args.trials,
-            tuner=args.tuner,
-            out=args.out,
-            retrain_best=args.retrain_best,
-            workers=args.workers or 0,
-            fresh=args.fresh,
-            baseline=getattr(args, "baseline", False),
-            verbose=getattr(args, "verbose", 1),
-        )
-    except KeyboardInterrupt:
-        import sys
-
-        print(
-            "interrupted: run the same command again to resume the search "
-            "(finished trials are kept)",
-            file=sys.stderr,
-        )
-        return 130
-    return 0

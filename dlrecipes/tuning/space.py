@@ -30,18 +30,10 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dlrecipes.recipe import (
-    OPTION_FIELDS,
-    SECTIONS,
-    Hyperparameter,
-    Recipe,
-    RecipeError,
-    resolve,
-    to_dict,
-)
+from dlrecipes.spec import Hyperparameter, Recipe, RecipeError, get_path, resolve
 
 TUNERS = ("random", "bayesian", "hyperband", "grid")
 
@@ -75,27 +67,9 @@ def choice_labels(param: Hyperparameter) -> dict[Any, Any] | None:
 
 
 def current_value(recipe: Recipe, path: str) -> Any:
-    """The value the recipe has at ``path`` (``None`` when it is not set).
-
-    ``model.units`` is read as ``model.options.units``, as the override parser does.
-    """
-    data = to_dict(recipe)
-    parts = path.split(".")
-    top = parts[0]
-    if top not in SECTIONS:
-        return data.get(top) if len(parts) == 1 else None
-    section = data.get(top) or {}
-    option_field = OPTION_FIELDS.get(top)
-    if len(parts) >= 3 and parts[1] == option_field:
-        value = (section.get(option_field) or {}).get(".".join(parts[2:]))
-    elif len(parts) == 2 and option_field and parts[1] not in section:
-        value = (section.get(option_field) or {}).get(parts[1])
-    elif len(parts) == 2:
-        value = section.get(parts[1])
-    else:  # a key of a table field, e.g. train.optimizer_options.momentum
-        table = section.get(parts[1])
-        value = table.get(".".join(parts[2:])) if isinstance(table, Mapping) else None
-    return tuple(value) if isinstance(value, list) else value
+    """The value the recipe has at ``path`` (``None`` when it is not set); see
+    :func:`dlrecipes.spec.get_path` (``model.units`` reads ``model.options.units``)."""
+    return get_path(recipe, path)
 
 
 def sample_points(param: Hyperparameter) -> list[Any]:
@@ -215,7 +189,7 @@ def validate_space(
 
 def _check_builder_options(recipe: Recipe) -> None:
     from dlrecipes import models
-    from dlrecipes.runner import builder_kwargs
+    from dlrecipes.models.build import builder_kwargs
 
     try:
         builder = models.get(recipe.model.builder)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dlrecipes import notebook
+from dlrecipes.spec import RecipeError
 from tests.conftest import REPO_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -136,10 +137,10 @@ def test_lighter_overrides_apply_in_the_class_setting_only(tmp_path):
     assert class_args["profile"] is None and smoke_args["profile"] == "smoke"
     assert class_args["overrides"] == {
         "train.epochs": 5,
-        "model.options.units": "8",
+        "model.options.units": 8,
         "train.verbose": "0",
     }
-    assert smoke_args["overrides"] == {"model.options.units": "8", "train.verbose": "0"}
+    assert smoke_args["overrides"] == {"model.options.units": 8, "train.verbose": "0"}
     assert class_args["seed"] == 3 and class_args["out"] == tmp_path
     assert "class setting" in repr(class_nb) and "smoke setting" in repr(smoke_nb)
     # A named profile is the class setting's choice; the smoke setting keeps "smoke".
@@ -191,3 +192,11 @@ def test_report_notes_changed_settings_unless_the_expectation_was_restated(capsy
     assert "note: this run changes train.epochs" in lighter and "mse = 0.001" in lighter
     restated = report(prepare_recipe("char_lstm", profile="shakespeare"))
     assert "note:" not in restated
+
+
+def test_a_string_override_without_equals_is_the_same_one_line_error_as_the_cli():
+    nb = notebook.Notebook("nb", smoke=True, chdir=False)
+    with pytest.raises(
+        RecipeError, match=r"an override expects key=value. Received: 'train.epochs'"
+    ):
+        nb._arguments(["train.epochs"], None, {})

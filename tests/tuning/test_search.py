@@ -159,7 +159,7 @@ def test_a_trial_trains_exactly_like_run(tmp_path):
     import keras
     import keras_tuner
 
-    from dlrecipes import runner
+    from dlrecipes import runs
     from dlrecipes.recipe import resolve
 
     recipe = resolve(registry.get("mlp"), profile="smoke")
@@ -177,7 +177,7 @@ def test_a_trial_trains_exactly_like_run(tmp_path):
     hp.values.update(values)
     keras.backend.clear_session()
     trial = hypermodel.fit(hp, hypermodel.build(hp))
-    ran = runner.run(recipe, overrides=values, out=tmp_path, verbose=0)
+    ran = runs.run(recipe, overrides=values, out=tmp_path, verbose=0)
     assert ran.metrics["parameters"]["trainable"] == (64 * 64 + 64) + (64 * 64 + 64) + 650
     best = int(trial["best_epoch"]) - 1
     assert trial["val_accuracy"] == ran.history["val_accuracy"][best]
