@@ -23,11 +23,10 @@ that is not a TOML literal is a plain string (``adam``).
 
 from __future__ import annotations
 
+import tomllib
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-import tomllib
 
 from dlrecipes.spec.coerce import coerce, coerce_scalar, hints, plain, to_dict
 from dlrecipes.spec.errors import RecipeError, suggest

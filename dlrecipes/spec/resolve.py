@@ -15,12 +15,11 @@ below them resolves again.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from dlrecipes.spec.coerce import from_dict, to_dict
 from dlrecipes.spec.errors import RecipeError
