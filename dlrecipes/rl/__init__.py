@@ -1,9 +1,14 @@
 """Reinforcement learning: tabular Q-learning and DQN on gymnasium environments.
 
+* :mod:`~dlrecipes.rl.agent`: the ``Agent`` protocol the loop drives (act,
+  observe, update, greedy, get_state / set_state) and the agent of each algorithm.
+* :mod:`~dlrecipes.rl.options`: the typed, frozen options of each algorithm.
 * :mod:`~dlrecipes.rl.q_learning`: the lecture's tabular update (Watkins 1989).
 * :mod:`~dlrecipes.rl.dqn`: Deep Q-learning with experience replay and a target
   network (Mnih et al. 2015), Double DQN (van Hasselt et al. 2016), dueling
   heads (Wang et al. 2016); pure updates compiled with XLA.
+* :mod:`~dlrecipes.rl.train`: the loop as small steps (collect, update,
+  evaluate, checkpoint); :mod:`~dlrecipes.rl.rollout`: its environment side.
 * :mod:`~dlrecipes.rl.replay`, :mod:`~dlrecipes.rl.schedules`,
   :mod:`~dlrecipes.rl.evaluate`, :mod:`~dlrecipes.rl.checkpoint`: the parts.
 
@@ -20,8 +25,11 @@ from typing import Any
 __all__ = ["train_agent", "play", "validate"]
 
 
-def validate(recipe) -> dict[str, Any]:
-    """Check a recipe's agent section (algorithm, options, env id, spaces); see ``train``."""
+def validate(recipe):
+    """Check a recipe's agent section (algorithm, options, env id, spaces); return its options.
+
+    See :func:`dlrecipes.rl.train.validate`.
+    """
     from dlrecipes.rl.train import validate as _validate
 
     return _validate(recipe)

@@ -36,11 +36,14 @@ forward pass over the observations of all the vectorised environments at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dlrecipes.recipe import RecipeError
 from dlrecipes.rl import backend
+from dlrecipes.rl.options import DQNOptions
 from dlrecipes.rl.replay import FIELDS, ReplayBuffer
 
 
@@ -136,7 +139,22 @@ def adam_step(
     return params, moment_1, moment_2
 
 
-def make_update(
+def sync_target(online: list, target: list, step, *, period: int, tau: float) -> list:
+    """The target network before gradient step ``step`` (a pure function).
+
+    ``theta^- <- tau theta + (1 - tau) theta^-`` when ``step % period == 0`` (with
+    ``tau = 1`` a hard copy), otherwise ``theta^-`` unchanged.
+    """
+    from keras import ops
+
+    sync = ops.equal(ops.mod(step, period), 0)
+    return [
+        ops.where(sync, tau * w + (1.0 - tau) * w_target, w_target)
+        for w, w_target in zip(online, target)
+    ]
+
+
+def make_gradient_step(
     apply_fn: Callable,
     num_actions: int,
     *,
@@ -148,16 +166,20 @@ def make_update(
     target_update_period: int,
     tau: float,
 ) -> Callable:
-    """The compiled update ``(state, batches) -> (new state, stats)``.
+    """One pure gradient step on one mini-batch.
 
-    ``state`` is a dict of tensors: ``online``, ``target``, ``adam_m``, ``adam_v``
-    (lists shaped like the trainable weights) and ``step`` (int32 count of
-    gradient steps). ``batches`` holds the five fields stacked as
-    ``(gradient_steps, batch, ...)``. Before gradient step k the target network
-    is updated when ``k % target_update_period == 0``. The function reads no
-    ``self``; it is traced once per batch shape and then runs without Python.
+    ``(online, target, adam_m, adam_v, step, batch) -> (online, target, adam_m,
+    adam_v, loss, q_mean)``: sync the target network (:func:`sync_target`), take the
+    gradient of :func:`dqn_loss` with respect to the online weights, apply
+    :func:`adam_step`.
+
+    Args:
+        apply_fn: ``(params, observations) -> Q-values (batch, num_actions)``.
+        num_actions: number of actions.
+        double, huber_delta: the target and the loss of :func:`dqn_loss`.
+        learning_rate, adam_epsilon, max_grad_norm: those of :func:`adam_step`.
+        target_update_period, tau: :func:`sync_target`'s ``period`` and ``tau``.
     """
-    from keras import ops
 
     def loss_fn(online, target, batch):
         return dqn_loss(
@@ -172,51 +194,59 @@ def make_update(
 
     grad_fn = backend.value_and_grad(loss_fn)
 
+    def gradient_step(online, target, adam_m, adam_v, step, batch):
+        target = sync_target(online, target, step, period=target_update_period, tau=tau)
+        (loss, q_mean), grads = grad_fn(online, target, batch)
+        online, adam_m, adam_v = adam_step(
+            online,
+            grads,
+            adam_m,
+            adam_v,
+            step,
+            learning_rate=learning_rate,
+            epsilon=adam_epsilon,
+            max_grad_norm=max_grad_norm,
+        )
+        return online, target, adam_m, adam_v, loss, q_mean
+
+    return gradient_step
+
+
+def make_update(gradient_step: Callable) -> Callable:
+    """The compiled update ``(state, batches) -> (new state, stats)``.
+
+    ``state`` is a dict of tensors: ``online``, ``target``, ``adam_m``, ``adam_v``
+    (lists shaped like the trainable weights) and ``step`` (int32 count of
+    gradient steps). ``batches`` holds the five fields stacked as
+    ``(gradient_steps, batch, ...)``; the update runs ``gradient_step`` (from
+    :func:`make_gradient_step`) on each mini-batch in a compiled loop and returns
+    the mean ``loss`` and ``q``. The function reads no ``self``; it is traced once
+    per batch shape and then runs without Python.
+
+    Example (as :class:`DQNAgent` uses it)::
+
+        update = make_update(make_gradient_step(apply_fn, num_actions, **hyperparameters))
+        state, stats = update(state, buffer.sample(rng, 64, num_batches=128))
+    """
+    from keras import ops
+
     def update(state, batches):
         num_steps = batches["s_tm1"].shape[0]
 
         def body(i, carry):
             online, target, adam_m, adam_v, step, loss_sum, q_sum = carry
-            sync = ops.equal(ops.mod(step, target_update_period), 0)
-            target = [
-                ops.where(sync, tau * w + (1.0 - tau) * w_target, w_target)
-                for w, w_target in zip(online, target)
-            ]
             batch = {key: batches[key][i] for key in FIELDS}  # one (batch, ...) mini-batch
-            (loss, q_mean), grads = grad_fn(online, target, batch)
-            online, adam_m, adam_v = adam_step(
-                online,
-                grads,
-                adam_m,
-                adam_v,
-                step,
-                learning_rate=learning_rate,
-                epsilon=adam_epsilon,
-                max_grad_norm=max_grad_norm,
+            online, target, adam_m, adam_v, loss, q_mean = gradient_step(
+                online, target, adam_m, adam_v, step, batch
             )
             return online, target, adam_m, adam_v, step + 1, loss_sum + loss, q_sum + q_mean
 
         zero = ops.zeros((), "float32")
-        carry = (
-            state["online"],
-            state["target"],
-            state["adam_m"],
-            state["adam_v"],
-            state["step"],
-            zero,
-            zero,
-        )
-        online, target, adam_m, adam_v, step, loss_sum, q_sum = ops.fori_loop(
-            0, num_steps, body, carry
-        )
-        new_state = {
-            "online": online,
-            "target": target,
-            "adam_m": adam_m,
-            "adam_v": adam_v,
-            "step": step,
-        }
-        return new_state, {"loss": loss_sum / num_steps, "q": q_sum / num_steps}
+        keys = ("online", "target", "adam_m", "adam_v", "step")
+        carry = (*(state[key] for key in keys), zero, zero)
+        *new_state, loss_sum, q_sum = ops.fori_loop(0, num_steps, body, carry)
+        stats = {"loss": loss_sum / num_steps, "q": q_sum / num_steps}
+        return dict(zip(keys, new_state)), stats
 
     return backend.jit(update)
 
@@ -224,59 +254,58 @@ def make_update(
 class DQNAgent:
     """A DQN agent: epsilon-greedy acting, replay, compiled updates, full state.
 
+    Implements :class:`~dlrecipes.rl.agent.Agent`; the training loop in
+    :mod:`dlrecipes.rl.train` owns the environments.
+
     Args:
         observation_shape: shape of one observation (a ``Box`` space's shape).
         num_actions: size of the ``Discrete`` action space.
-        options: the resolved ``dqn`` options (:data:`dlrecipes.rl.options.DQN`).
+        options: the resolved :class:`~dlrecipes.rl.options.DQNOptions`.
         seed: seeds the weights (``keras.utils.set_random_seed``) and the agent's
             NumPy generator (exploration and replay sampling).
 
-    The agent exposes ``act / observe / update / get_state / set_state``; the
-    training loop in :mod:`dlrecipes.rl.train` owns the environments.
+    Params (:meth:`params`) are the online network's trainable weights by their
+    index, ``{"0": kernel_0, "1": bias_0, ...}``.
     """
 
     def __init__(
-        self, observation_shape: Sequence[int], num_actions: int, options: dict, seed: int
+        self, observation_shape: Sequence[int], num_actions: int, options: DQNOptions, seed: int
     ):
         import keras
-        from keras import ops
 
-        from dlrecipes.models.qnet import qnet
+        from dlrecipes.models.qnet import qnet  # imports Keras: only when a DQN agent is made
 
         backend.name()
         keras.utils.set_random_seed(seed)
-        self.options = dict(options)
+        self.options = options
         self.num_actions = int(num_actions)
         self.observation_shape = tuple(observation_shape)
+        self.update_schedule = options.update_schedule()
         self.model = qnet(
             self.observation_shape,
             self.num_actions,
-            hidden_units=options["hidden_units"],
-            dueling=options["dueling"],
+            hidden_units=options.hidden_units,
+            dueling=options.dueling,
         )
-        fixed = [ops.convert_to_tensor(v.numpy()) for v in self.model.non_trainable_variables]
-        model = self.model
-
-        def apply_fn(params, observations):
-            return model.stateless_call(params, fixed, observations)[0]
-
-        def greedy_fn(params, observations):
-            return ops.argmax(apply_fn(params, observations), axis=-1)
-
-        self._greedy = backend.CompiledForward(greedy_fn)
+        apply_fn = _stateless_apply(self.model)
+        self._greedy = backend.CompiledForward(
+            lambda params, observations: _argmax(apply_fn(params, observations))
+        )
         self._update = make_update(
-            apply_fn,
-            self.num_actions,
-            double=options["double"],
-            huber_delta=options["huber_delta"],
-            learning_rate=options["learning_rate"],
-            adam_epsilon=options["adam_epsilon"],
-            max_grad_norm=options["max_grad_norm"],
-            target_update_period=options["target_update_period"],
-            tau=options["tau"],
+            make_gradient_step(
+                apply_fn,
+                self.num_actions,
+                double=options.double,
+                huber_delta=options.huber_delta,
+                learning_rate=options.learning_rate,
+                adam_epsilon=options.adam_epsilon,
+                max_grad_norm=options.max_grad_norm,
+                target_update_period=options.target_update_period,
+                tau=options.tau,
+            )
         )
         online = [v.numpy() for v in self.model.trainable_variables]
-        self.state = self._to_tensors(
+        self.state = _to_tensors(
             {
                 "online": online,
                 "target": [w.copy() for w in online],
@@ -285,29 +314,46 @@ class DQNAgent:
                 "step": np.zeros((), np.int32),
             }
         )
-        self.buffer = ReplayBuffer(options["buffer_size"], self.observation_shape)
+        self.buffer = ReplayBuffer(options.buffer_size, self.observation_shape)
         self.rng = np.random.default_rng(seed)
+
+    @classmethod
+    def create(cls, options, observation_space, action_space, *, seed, total_steps):
+        """The agent for a ``Box`` observation and a ``Discrete`` action space."""
+        return cls(observation_space.shape, action_space.n, options, seed)
+
+    @classmethod
+    def load_policy(cls, directory: Path):
+        """The greedy policy of the Q-network :meth:`save` wrote (loaded in safe mode)."""
+        import keras
+
+        path = Path(directory) / "model.keras"
+        if not path.is_file():
+            raise RecipeError(
+                f"no saved agent in the run. Received: {str(directory)!r} has no model.keras"
+            )
+        model = keras.models.load_model(path, compile=False, safe_mode=True)
+        params = [v.value for v in model.trainable_variables]
+        apply_fn = _stateless_apply(model, [v.value for v in model.non_trainable_variables])
+        compiled = backend.CompiledForward(lambda p, obs: _argmax(apply_fn(p, obs)))
+
+        def policy(observations):
+            observations = np.asarray(observations, np.float32)
+            return keras.ops.convert_to_numpy(compiled(params, observations)).astype(np.int64)
+
+        return policy
 
     # ------------------------------------------------------------------ acting
 
-    @staticmethod
-    def _to_tensors(state: dict) -> dict:
-        from keras import ops
-
-        return {
-            key: [ops.convert_to_tensor(w) for w in value]
-            if isinstance(value, list)
-            else ops.convert_to_tensor(value)
-            for key, value in state.items()
-        }
-
-    def greedy(self, observations: np.ndarray, params: list | None = None) -> np.ndarray:
-        """``argmax_a Q(x, a)`` for a batch of observations ``(n, *shape)`` -> ``(n,)`` int."""
+    def _greedy_with(self, params: list, observations: np.ndarray) -> np.ndarray:
         from keras import ops
 
         observations = np.asarray(observations, np.float32)
-        params = self.state["online"] if params is None else params
         return ops.convert_to_numpy(self._greedy(params, observations)).astype(np.int64)
+
+    def greedy(self, observations: np.ndarray) -> np.ndarray:
+        """``argmax_a Q(x, a)`` for a batch of observations ``(n, *shape)`` -> ``(n,)`` int."""
+        return self._greedy_with(self.state["online"], observations)
 
     def act(self, observations: np.ndarray, epsilon: float) -> np.ndarray:
         """Epsilon-greedy actions ``(n,)`` for observations ``(n, *shape)``.
@@ -333,30 +379,37 @@ class DQNAgent:
         from keras import ops
 
         batches = self.buffer.sample(
-            self.rng, self.options["batch_size"], self.options["gradient_steps"]
+            self.rng, self.options.batch_size, self.options.gradient_steps
         )  # each (gradient_steps, batch_size, ...)
         self.state, stats = self._update(self.state, batches)
         return {key: float(ops.convert_to_numpy(value)) for key, value in stats.items()}
 
     # -------------------------------------------------------------------- state
 
-    def params(self) -> list[np.ndarray]:
-        """A NumPy copy of the online weights (for the best model)."""
+    def params(self) -> dict[str, np.ndarray]:
+        """A NumPy copy of the online weights, ``{"0": w_0, "1": w_1, ...}``."""
         from keras import ops
 
-        return [ops.convert_to_numpy(w).copy() for w in self.state["online"]]
+        return {str(i): ops.convert_to_numpy(w).copy() for i, w in enumerate(self.state["online"])}
 
-    def params_as_tensors(self, params: list[np.ndarray]) -> list:
+    def policy(self, params: dict[str, np.ndarray] | None = None):
+        """The greedy policy of ``params`` (default: the online weights)."""
+        if params is None:
+            return self.greedy
         from keras import ops
 
-        return [ops.convert_to_tensor(w) for w in params]
+        tensors = [ops.convert_to_tensor(params[str(i)]) for i in range(len(params))]
+        return lambda observations: self._greedy_with(tensors, observations)
 
-    def save_model(self, path, params: list[np.ndarray] | None = None) -> None:
-        """Write the Q-network (``.keras``) with the given (default: online) weights."""
-        params = self.params() if params is None else params
-        for variable, value in zip(self.model.trainable_variables, params):
-            variable.assign(value)
-        self.model.save(path)
+    def value_table(self, params: dict[str, np.ndarray]) -> None:
+        """None: a network over continuous observations keeps no table."""
+        return None
+
+    def save(self, directory: Path, params: dict[str, np.ndarray]) -> None:
+        """Write the Q-network with the weights ``params`` to ``directory/model.keras``."""
+        for i, variable in enumerate(self.model.trainable_variables):
+            variable.assign(params[str(i)])
+        self.model.save(Path(directory) / "model.keras")
 
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """``(arrays, plain data)``: weights, Adam moments, replay buffer, RNG state."""
@@ -379,8 +432,34 @@ class DQNAgent:
             for key in ("online", "target", "adam_m", "adam_v")
         }
         state["step"] = np.asarray(arrays["step"], np.int32)
-        self.state = self._to_tensors(state)
+        self.state = _to_tensors(state)
         self.buffer.set_state(
             {key[len("replay/") :]: v for key, v in arrays.items() if key.startswith("replay/")}
         )
         self.rng.bit_generator.state = data["rng"]
+
+
+def _stateless_apply(model, fixed: list | None = None) -> Callable:
+    """``(params, observations) -> Q-values``: ``model`` as a pure function of its weights."""
+    from keras import ops
+
+    if fixed is None:
+        fixed = [ops.convert_to_tensor(v.numpy()) for v in model.non_trainable_variables]
+    return lambda params, observations: model.stateless_call(params, fixed, observations)[0]
+
+
+def _argmax(q_values):
+    from keras import ops
+
+    return ops.argmax(q_values, axis=-1)
+
+
+def _to_tensors(state: dict) -> dict:
+    from keras import ops
+
+    return {
+        key: [ops.convert_to_tensor(w) for w in value]
+        if isinstance(value, list)
+        else ops.convert_to_tensor(value)
+        for key, value in state.items()
+    }

@@ -1,73 +1,34 @@
-"""The hyperparameters of each algorithm: defaults, meaning, validation.
+"""The hyperparameters of each algorithm as typed, frozen dataclasses.
 
-A recipe's ``agent.options`` table overrides these defaults; an unknown key is
-a :class:`~dlrecipes.recipe.RecipeError` that lists close matches, and every
-value is coerced to the type of its default (``"0.01"`` -> ``0.01``).
+A recipe's ``agent.options`` table is turned into one of these once, by
+:func:`resolve_options`: an unknown key is a :class:`~dlrecipes.recipe.RecipeError`
+that lists close matches, and every value is coerced to the type of its default
+(``"0.01"`` -> ``0.01``, ``[64, 64]`` -> ``(64, 64)``) and range-checked.
+
+The defaults are environment-neutral (the textbook or library defaults of each
+algorithm); the numbers tuned for one environment, such as CartPole's DQN
+settings and its success return of 475, live in that environment's recipes.
+
+Example:
+    >>> options = resolve_options("dqn", {"learning_rate": "1e-3", "hidden_units": [64]})
+    >>> options.learning_rate, options.hidden_units, options.batch_size
+    (0.001, (64,), 32)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from dlrecipes.recipe import RecipeError
-
-ALGORITHMS = ("q_learning", "dqn")
-
-#: Shared by every algorithm: the training loop, evaluation and bookkeeping.
-COMMON = {
-    "num_envs": 1,  # environment copies stepped together (gymnasium.vector)
-    "discount": 0.99,  # gamma, the discount factor of future rewards
-    "epsilon_start": 1.0,  # exploration probability at step 0
-    "epsilon_end": 0.05,  # exploration probability after the decay
-    "epsilon_decay_fraction": 0.5,  # fraction of total_steps over which epsilon decays linearly
-    "eval_every": 5_000,  # env steps between greedy evaluations (0 = only at the end)
-    "eval_episodes": 10,  # episodes per periodic greedy evaluation
-    "final_eval_episodes": 100,  # episodes of the final greedy evaluation of the best agent
-    "success_return": 1.0,  # an evaluation episode with return >= this counts as a success
-    "stop_when_solved": False,  # stop once a greedy evaluation reaches solved_return
-    "solved_return": 0.0,  # mean evaluation return that counts as solved
-    "checkpoint_every": 10_000,  # env steps between checkpoints (0 = only at the end)
-    "progress_every": 5_000,  # env steps between progress lines
-}
-
-#: Tabular Q-learning (Watkins 1989; Sutton & Barto 2018, section 6.5).
-Q_LEARNING = {
-    **COMMON,
-    "learning_rate": 0.1,  # alpha at step 0
-    "learning_rate_end": 0.1,  # alpha after the decay (equal to learning_rate: constant)
-    "learning_rate_decay_fraction": 1.0,  # fraction of total_steps over which alpha decays
-    "initial_q": 0.0,  # initial value of every Q[x, a]
-}
-
-#: DQN (Mnih et al. 2015) with the options of Double DQN and dueling networks.
-DQN = {
-    **COMMON,
-    "hidden_units": (256, 256),  # Q-network hidden layer widths
-    "dueling": False,  # dueling value/advantage head (Wang et al. 2016)
-    "double": False,  # Double DQN targets (van Hasselt et al. 2016)
-    "learning_rate": 2.3e-3,  # Adam step size
-    "adam_epsilon": 1e-8,  # Adam's epsilon
-    "max_grad_norm": 10.0,  # clip the gradient's global norm to this (0 = off)
-    "huber_delta": 1.0,  # Huber loss: quadratic for |td| <= delta, linear beyond
-    "batch_size": 64,  # transitions per gradient step
-    "buffer_size": 100_000,  # replay capacity in transitions
-    "learning_starts": 1_000,  # env steps of experience before the first update
-    "train_frequency": 256,  # env steps between updates
-    "gradient_steps": 128,  # gradient steps per update (one compiled call)
-    "target_update_period": 128,  # gradient steps between target-network updates
-    "tau": 1.0,  # target <- tau * online + (1 - tau) * target (1 = hard copy)
-    "epsilon_end": 0.04,
-    "epsilon_decay_fraction": 0.16,
-    "success_return": 475.0,
-    "eval_every": 2_000,
-}
-
-DEFAULTS = {"q_learning": Q_LEARNING, "dqn": DQN}
+from dlrecipes.rl.schedules import LinearSchedule, UpdateSchedule
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default`` (bool, non-negative int, float, tuple of ints)."""
+
     def fail(expected):
         raise RecipeError(f"agent.options.{key} expects {expected}. Received: {value!r}")
 
@@ -77,11 +38,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         fail("true or false")
-    if (
-        isinstance(value, str)
-        and isinstance(default, (int, float))
-        and not isinstance(default, bool)
-    ):
+    if isinstance(value, str) and isinstance(default, (int, float)):
         try:
             value = float(value.replace("_", ""))
         except ValueError:
@@ -108,49 +65,209 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     return value
 
 
-def resolve_options(algorithm: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The algorithm's defaults updated with ``options``, each key checked and coerced."""
-    if algorithm not in DEFAULTS:
+def _require(options, key: str, ok, condition: str) -> None:
+    value = getattr(options, key)
+    if not ok(value):
+        raise RecipeError(f"agent.options.{key} must be {condition}. Received: {value}")
+
+
+@dataclasses.dataclass(frozen=True)
+class CommonOptions:
+    """Options every algorithm shares: the training loop, exploration, evaluation, bookkeeping.
+
+    Build the options of an algorithm with :func:`resolve_options` (or its class's
+    :meth:`from_mapping`); constructing a class directly coerces and checks the
+    values the same way.
+
+    Attributes:
+        num_envs: environment copies stepped together (``gymnasium.vector``), >= 1.
+        discount: gamma in [0, 1], the discount factor of future rewards.
+        epsilon_start: exploration probability at step 0, in [0, 1].
+        epsilon_end: exploration probability after the decay, in [0, 1].
+        epsilon_decay_fraction: fraction of ``total_steps`` over which epsilon
+            decays linearly from ``epsilon_start`` to ``epsilon_end``, in [0, 1].
+        eval_every: env steps between greedy evaluations (0: only the final one).
+        eval_episodes: episodes per periodic greedy evaluation.
+        final_eval_episodes: episodes of the final greedy evaluation of the best
+            agent (and of the confirmation of a solved evaluation), >= 1.
+        success_return: an evaluation episode with a return >= this counts as a
+            success (1.0: the goal reward of sparse-reward tasks; set the
+            environment's own threshold in its recipe).
+        stop_when_solved: stop once a greedy evaluation reaches ``solved_return``
+            and a confirmation on ``final_eval_episodes`` fresh episodes agrees.
+        solved_return: mean evaluation return that counts as solved.
+        checkpoint_every: env steps between checkpoints (0: only at the end).
+        progress_every: env steps between progress lines.
+    """
+
+    #: the ``agent.algorithm`` these options belong to (set by each subclass).
+    algorithm: ClassVar[str] = ""
+
+    num_envs: int = 1
+    discount: float = 0.99
+    epsilon_start: float = 1.0
+    epsilon_end: float = 0.05
+    epsilon_decay_fraction: float = 0.5
+    eval_every: int = 5_000
+    eval_episodes: int = 10
+    final_eval_episodes: int = 100
+    success_return: float = 1.0
+    stop_when_solved: bool = False
+    solved_return: float = 0.0
+    checkpoint_every: int = 10_000
+    progress_every: int = 5_000
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]):
+        """The class's defaults updated with ``options``; unknown keys name close matches."""
+        names = [field.name for field in dataclasses.fields(cls)]
+        for key in options:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+                hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+                raise RecipeError(
+                    f"unknown {cls.algorithm} option agent.options.{key}.{hint} "
+                    f"Valid options: {', '.join(sorted(names))}"
+                )
+        return cls(**options)
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = _coerce(field.name, getattr(self, field.name), field.default)
+            object.__setattr__(self, field.name, value)
+        for key in ("num_envs", "final_eval_episodes"):
+            _require(self, key, lambda v: v >= 1, ">= 1")
+        self._check_algorithm_options()
+        _require(self, "discount", lambda v: 0.0 <= v <= 1.0, "in [0, 1]")
+        for key in ("epsilon_start", "epsilon_end", "epsilon_decay_fraction"):
+            _require(self, key, lambda v: 0.0 <= v <= 1.0, "in [0, 1]")
+
+    def _check_algorithm_options(self) -> None:
+        """Range checks of the subclass's own fields (run between the shared ones)."""
+
+    def epsilon_schedule(self, total_steps: int) -> LinearSchedule:
+        """Exploration probability against env steps for a run of ``total_steps``."""
+        return LinearSchedule(
+            self.epsilon_start,
+            self.epsilon_end,
+            int(self.epsilon_decay_fraction * total_steps),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every option by name (what ``agent.options`` resolved to)."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class QLearningOptions(CommonOptions):
+    """Tabular Q-learning (Watkins 1989; Sutton & Barto 2018, section 6.5).
+
+    The step size decays linearly like epsilon; the defaults keep it constant at
+    the book's 0.1. Shared fields: see :class:`CommonOptions`.
+
+    Attributes:
+        learning_rate: alpha at step 0, > 0.
+        learning_rate_end: alpha after the decay (equal to ``learning_rate``: constant).
+        learning_rate_decay_fraction: fraction of ``total_steps`` over which alpha decays.
+        initial_q: the initial value of every ``Q[x, a]`` (optimistic when above
+            the returns the environment pays).
+    """
+
+    algorithm: ClassVar[str] = "q_learning"
+
+    learning_rate: float = 0.1
+    learning_rate_end: float = 0.1
+    learning_rate_decay_fraction: float = 1.0
+    initial_q: float = 0.0
+
+    def _check_algorithm_options(self) -> None:
+        _require(self, "learning_rate", lambda v: v > 0, "> 0")
+
+    def learning_rate_schedule(self, total_steps: int) -> LinearSchedule:
+        """Alpha against env steps for a run of ``total_steps``."""
+        return LinearSchedule(
+            self.learning_rate,
+            self.learning_rate_end,
+            int(self.learning_rate_decay_fraction * total_steps),
+        )
+
+    def update_schedule(self) -> UpdateSchedule:
+        """The online update: after every iteration of the loop, not logged per update."""
+        return UpdateSchedule(every=0, start=0, log=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class DQNOptions(CommonOptions):
+    """DQN (Mnih et al. 2015) with the options of Double DQN and dueling networks.
+
+    The defaults are Stable-Baselines3's general DQN defaults (Raffin et al. 2021)
+    with Mnih et al.'s target period; a smaller replay (memory is preallocated).
+    Shared fields: see :class:`CommonOptions`.
+
+    Attributes:
+        hidden_units: the Q-network's hidden layer widths (positive integers).
+        dueling: a dueling value/advantage head (Wang et al. 2016).
+        double: Double DQN targets (van Hasselt et al. 2016).
+        learning_rate: Adam's step size, > 0.
+        adam_epsilon: Adam's epsilon.
+        max_grad_norm: clip the gradient's global norm to this (0: no clipping).
+        huber_delta: the Huber loss is quadratic for ``|td| <= delta``, linear beyond.
+        batch_size: transitions per gradient step, >= 1.
+        buffer_size: replay capacity in transitions, >= 1 (preallocated:
+            ``2 * buffer_size`` observations of float32).
+        learning_starts: env steps of experience stored before the first update.
+        train_frequency: env steps between updates, >= 1.
+        gradient_steps: gradient steps per update (one compiled call), >= 1.
+        target_update_period: gradient steps between target-network updates, >= 1.
+        tau: ``target <- tau * online + (1 - tau) * target``, in (0, 1] (1: a hard copy).
+    """
+
+    algorithm: ClassVar[str] = "dqn"
+
+    hidden_units: tuple[int, ...] = (64, 64)
+    dueling: bool = False
+    double: bool = False
+    learning_rate: float = 1e-4
+    adam_epsilon: float = 1e-8
+    max_grad_norm: float = 10.0
+    huber_delta: float = 1.0
+    batch_size: int = 32
+    buffer_size: int = 100_000
+    learning_starts: int = 100
+    train_frequency: int = 4
+    gradient_steps: int = 1
+    target_update_period: int = 10_000
+    tau: float = 1.0
+
+    def _check_algorithm_options(self) -> None:
+        for key in ("batch_size", "buffer_size", "train_frequency", "gradient_steps"):
+            _require(self, key, lambda v: v >= 1, ">= 1")
+        _require(self, "tau", lambda v: 0.0 < v <= 1.0, "in (0, 1]")
+        _require(self, "target_update_period", lambda v: v >= 1, ">= 1")
+        _require(self, "learning_rate", lambda v: v > 0, "> 0")
+
+    def update_schedule(self) -> UpdateSchedule:
+        """Every ``train_frequency`` env steps once ``learning_starts`` steps are stored."""
+        return UpdateSchedule(every=self.train_frequency, start=self.learning_starts, log=True)
+
+
+#: The options class of each ``agent.algorithm``.
+OPTIONS: dict[str, type[CommonOptions]] = {"q_learning": QLearningOptions, "dqn": DQNOptions}
+ALGORITHMS = tuple(OPTIONS)
+
+
+def resolve_options(algorithm: str, options: Mapping[str, Any]) -> CommonOptions:
+    """The typed options of ``algorithm``: its defaults updated with ``options``, checked.
+
+    Raises:
+        RecipeError: an unknown algorithm or option (naming close matches), a value
+            of the wrong type, or one out of range; one line each.
+    """
+    if algorithm not in OPTIONS:
         close = difflib.get_close_matches(algorithm, ALGORITHMS, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise RecipeError(
             f"agent.algorithm must be one of {', '.join(ALGORITHMS)}. Received: {algorithm!r}."
             + hint
         )
-    defaults = DEFAULTS[algorithm]
-    resolved = dict(defaults)
-    for key, value in options.items():
-        if key not in defaults:
-            close = difflib.get_close_matches(key, list(defaults), n=3, cutoff=0.6)
-            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            raise RecipeError(
-                f"unknown {algorithm} option agent.options.{key}.{hint} "
-                f"Valid options: {', '.join(sorted(defaults))}"
-            )
-        resolved[key] = _coerce(key, value, defaults[key])
-    for key in ("num_envs", "final_eval_episodes"):
-        if resolved[key] < 1:
-            raise RecipeError(f"agent.options.{key} must be >= 1. Received: {resolved[key]}")
-    if algorithm == "dqn":
-        for key in ("batch_size", "buffer_size", "train_frequency", "gradient_steps"):
-            if resolved[key] < 1:
-                raise RecipeError(f"agent.options.{key} must be >= 1. Received: {resolved[key]}")
-        if not 0.0 < resolved["tau"] <= 1.0:
-            raise RecipeError(f"agent.options.tau must be in (0, 1]. Received: {resolved['tau']}")
-        if resolved["target_update_period"] < 1:
-            raise RecipeError(
-                "agent.options.target_update_period must be >= 1. "
-                f"Received: {resolved['target_update_period']}"
-            )
-    if resolved["learning_rate"] <= 0:
-        raise RecipeError(
-            f"agent.options.learning_rate must be > 0. Received: {resolved['learning_rate']}"
-        )
-    if not 0.0 <= resolved["discount"] <= 1.0:
-        raise RecipeError(
-            f"agent.options.discount must be in [0, 1]. Received: {resolved['discount']}"
-        )
-    for key in ("epsilon_start", "epsilon_end", "epsilon_decay_fraction"):
-        if not 0.0 <= resolved[key] <= 1.0:
-            raise RecipeError(f"agent.options.{key} must be in [0, 1]. Received: {resolved[key]}")
-    return resolved
+    return OPTIONS[algorithm].from_mapping(options)

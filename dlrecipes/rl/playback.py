@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from dlrecipes.recipe import RecipeError, recipe_from_toml
+from dlrecipes.rl.agent import AGENTS
 from dlrecipes.rl.envs import make_env
 from dlrecipes.rl.evaluate import evaluate
 from dlrecipes.rl.options import resolve_options
@@ -16,40 +17,22 @@ from dlrecipes.rl.options import resolve_options
 
 def load_policy(run_dir: Path):
     """``(recipe, greedy policy)`` of the best agent saved in ``run_dir/best``."""
+    recipe, _, policy = _load(run_dir)
+    return recipe, policy
+
+
+def _load(run_dir: Path):
+    """``(recipe, typed options, greedy policy)`` of the run in ``run_dir``."""
     run_dir = Path(run_dir)
     if not (run_dir / "recipe.toml").is_file():
         raise RecipeError(
             f"--play expects a run directory holding recipe.toml. Received: {str(run_dir)!r}"
         )
     recipe = recipe_from_toml(run_dir / "recipe.toml")
-    best = run_dir / "best"
     if recipe.agent is None:
         raise RecipeError(f"--play expects an RL run. Received: {recipe.name!r} has no agent")
-    if recipe.agent.algorithm == "q_learning":
-        if not (best / "q_table.npy").is_file():
-            raise RecipeError(f"no saved agent in the run. Received: {str(best)!r} has no q_table")
-        q_table = np.load(best / "q_table.npy")
-        return recipe, lambda obs: np.argmax(q_table[np.asarray(obs)], axis=-1)
-    if not (best / "model.keras").is_file():
-        raise RecipeError(f"no saved agent in the run. Received: {str(best)!r} has no model.keras")
-    import keras
-
-    from dlrecipes.rl import backend
-
-    model = keras.models.load_model(best / "model.keras", compile=False)
-    params = [v.value for v in model.trainable_variables]
-    fixed = [v.value for v in model.non_trainable_variables]
-
-    def greedy(p, obs):
-        return keras.ops.argmax(model.stateless_call(p, fixed, obs)[0], axis=-1)
-
-    compiled = backend.CompiledForward(greedy)
-
-    def policy(obs):
-        obs = np.asarray(obs, np.float32)
-        return keras.ops.convert_to_numpy(compiled(params, obs)).astype(np.int64)
-
-    return recipe, policy
+    options = resolve_options(recipe.agent.algorithm, recipe.agent.options)
+    return recipe, options, AGENTS[options.algorithm].load_policy(run_dir / "best")
 
 
 def record_gif(policy, env_id: str, env_options: dict, path: Path, seed: int, fps: int = 30):
@@ -98,16 +81,10 @@ def play(
     """
     if episodes < 1:
         raise RecipeError(f"--episodes must be >= 1. Received: {episodes}")
-    recipe, policy = load_policy(run_dir)
+    recipe, options, policy = _load(run_dir)
     spec = recipe.agent
-    options = resolve_options(spec.algorithm, spec.options)
     result = evaluate(
-        policy,
-        spec.env_id,
-        spec.env_options,
-        episodes,
-        seed,
-        success_return=options["success_return"],
+        policy, spec.env_id, spec.env_options, episodes, seed, success_return=options.success_return
     )
     out = {
         "recipe": recipe.name,

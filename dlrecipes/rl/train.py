@@ -1,26 +1,35 @@
-"""The training loop shared by every agent: collect, learn, evaluate, checkpoint.
+"""The training loop shared by every agent: collect, update, evaluate, checkpoint.
 
-One iteration steps ``num_envs`` environment copies with the agent's
-epsilon-greedy actions, stores the transitions, and on schedule
+One iteration
 
-* updates the agent (Q-learning: every step; DQN: every ``train_frequency``
-  env steps once ``learning_starts`` steps are stored);
-* evaluates the greedy policy for ``eval_episodes`` episodes and keeps the best
-  agent in ``best/``; with ``stop_when_solved`` an evaluation at or above
-  ``solved_return`` is confirmed on ``final_eval_episodes`` fresh episodes and
-  ends training;
-* writes a checkpoint of the whole state (agent, replay, RNGs, environments,
-  counters) to ``checkpoint/``, from which ``resume=True`` continues exactly.
+* **collects**: steps the ``num_envs`` environment copies with the agent's
+  epsilon-greedy actions and hands the agent the transitions
+  (:class:`~dlrecipes.rl.rollout.Rollout`);
+* **updates** the agent when its :class:`~dlrecipes.rl.schedules.UpdateSchedule`
+  says so (Q-learning: after every iteration; DQN: every ``train_frequency`` env
+  steps once ``learning_starts`` steps are stored);
+* **evaluates** the greedy policy for ``eval_episodes`` episodes every
+  ``eval_every`` env steps and keeps the best agent in ``best/``; with
+  ``stop_when_solved`` an evaluation at or above ``solved_return`` is confirmed
+  on ``final_eval_episodes`` fresh episodes and ends training;
+* **checkpoints** the whole state (agent, replay, RNGs, environments, counters)
+  to ``checkpoint/`` every ``checkpoint_every`` env steps, from which
+  ``resume=True`` continues exactly.
 
-The final result is the greedy evaluation of the best agent on
-``final_eval_episodes`` episodes with seeds no earlier evaluation used.
+The loop never asks which algorithm it runs: the agent (:mod:`dlrecipes.rl.agent`)
+and its typed options decide. The final result is the greedy evaluation of the
+best agent on ``final_eval_episodes`` episodes with seeds no earlier evaluation used.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import math
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +37,15 @@ import numpy as np
 
 from dlrecipes.recipe import Recipe, RecipeError
 from dlrecipes.rl import checkpoint as checkpoints
+from dlrecipes.rl.agent import AGENTS, Agent, Params
 from dlrecipes.rl.envs import check_spaces, make_env, make_vector_env
 from dlrecipes.rl.evaluate import evaluate
 from dlrecipes.rl.logs import EpisodeLog, Progress, ScalarWriter
-from dlrecipes.rl.options import resolve_options
-from dlrecipes.rl.schedules import LinearSchedule
+from dlrecipes.rl.options import CommonOptions, resolve_options
+from dlrecipes.rl.rollout import Rollout
+
+#: The evaluation index of the final evaluation (periodic ones count up from 1).
+FINAL_EVAL_INDEX = 999
 
 
 def _eval_seed(seed: int, index: int) -> int:
@@ -40,50 +53,359 @@ def _eval_seed(seed: int, index: int) -> int:
     return 1_000_000 * (seed + 1) + 1_000 * index
 
 
-FINAL_EVAL_INDEX = 999
+# ---------------------------------------------------------------- validation
 
 
-def validate(recipe: Recipe) -> dict[str, Any]:
-    """Check the agent section before anything is written; return the resolved options.
+def validate(recipe: Recipe) -> CommonOptions:
+    """Check the agent section before anything is written; return its typed options.
 
-    Raises a one-line RecipeError for an unknown algorithm or option, an unknown
-    environment id, ``env_options`` the environment rejects, and spaces the
-    algorithm cannot handle.
+    Raises a one-line RecipeError for a missing agent section, an unknown
+    algorithm or option, a bad value, ``total_steps < 1``, an unknown environment
+    id, ``env_options`` the environment rejects, and spaces the algorithm cannot
+    handle. The result is memoised per agent section, so the runner's check
+    before it creates the run directory and :func:`train_agent`'s are one.
     """
     spec = recipe.agent
     if spec is None:
         raise RecipeError(f"recipe {recipe.name!r} has task='rl' but no agent section")
-    options = resolve_options(spec.algorithm, spec.options)
-    if spec.total_steps < 1:
-        raise RecipeError(f"agent.total_steps must be >= 1. Received: {spec.total_steps}")
-    env = make_env(spec.env_id, spec.env_options)
     try:
-        check_spaces(spec.algorithm, spec.env_id, env.observation_space, env.action_space)
+        key = (spec.algorithm, _hashable(spec.options), spec.env_id)
+        key += (_hashable(spec.env_options), spec.total_steps)
+        hash(key)
+    except TypeError:  # a value no key can hold: check without the memo
+        return _validate(
+            spec.algorithm, spec.options, spec.env_id, spec.env_options, spec.total_steps
+        )
+    return _validate_memoised(*key)
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` with mappings as item tuples and lists as tuples (a memo key)."""
+    if isinstance(value, Mapping):
+        return ("<mapping>", *((key, _hashable(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(item) for item in value)
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    if isinstance(value, tuple) and value[:1] == ("<mapping>",):
+        return {key: _thawed(item) for key, item in value[1:]}
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _validate_memoised(algorithm, options, env_id, env_options, total_steps) -> CommonOptions:
+    return _validate(algorithm, _thawed(options), env_id, _thawed(env_options), total_steps)
+
+
+def _validate(algorithm, options, env_id, env_options, total_steps) -> CommonOptions:
+    resolved = resolve_options(algorithm, options)
+    if total_steps < 1:
+        raise RecipeError(f"agent.total_steps must be >= 1. Received: {total_steps}")
+    env = make_env(env_id, env_options)
+    try:
+        check_spaces(algorithm, env_id, env.observation_space, env.action_space)
     finally:
         env.close()
-    return options
+    return resolved
 
 
-def build_agent(algorithm: str, observation_space, action_space, options: dict, seed: int):
-    """The agent object for ``algorithm`` and the environment's spaces."""
-    if algorithm == "q_learning":
-        from dlrecipes.rl.q_learning import QLearningAgent
-
-        return QLearningAgent(observation_space.n, action_space.n, options, seed)
-    from dlrecipes.rl.dqn import DQNAgent
-
-    return DQNAgent(observation_space.shape, action_space.n, options, seed)
+# ---------------------------------------------------------------- the loop
 
 
-def _save_best(agent, algorithm: str, params, best_dir: Path, info: dict) -> None:
-    import json
+@dataclasses.dataclass
+class _Counters:
+    """The loop's bookkeeping, checkpointed as ``state.json["counters"]``."""
 
-    best_dir.mkdir(parents=True, exist_ok=True)
-    if algorithm == "q_learning":
-        np.save(best_dir / "q_table.npy", params)
-    else:
-        agent.save_model(best_dir / "model.keras", params)
-    (best_dir / "best.json").write_text(json.dumps(info, indent=1))
+    step: int = 0  # env steps (transitions) collected
+    episodes: int = 0  # training episodes finished
+    updates: int = 0  # agent.update() calls
+    next_update: int = 1  # env step of the next due update (UpdateSchedule)
+    next_eval: float = math.inf  # env step of the next evaluation (inf: none)
+    next_checkpoint: float = math.inf  # env step of the next checkpoint (inf: none)
+    eval_index: int = 0  # evaluations run (their seeds: _eval_seed)
+    train_time_s: float = 0.0  # training time of the segments before this one
+    best_score: float = -math.inf  # mean return of the best evaluation (inf: solved)
+    best_step: int = -1
+    solved: bool = False
+    solved_at_step: int = -1
+    time_to_solve_s: float = -1.0
+
+    def to_json(self, train_time_s: float) -> dict[str, Any]:
+        """The counters as JSON values (no infinite next step) with the time so far."""
+        data = dataclasses.asdict(self)
+        for key in ("next_eval", "next_checkpoint"):
+            data[key] = None if data[key] == math.inf else data[key]
+        data["train_time_s"] = train_time_s
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Counters:
+        counters = cls(**data)
+        for key in ("next_eval", "next_checkpoint"):
+            if getattr(counters, key) is None:
+                setattr(counters, key, math.inf)
+        return counters
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The entries of ``arrays`` under ``prefix``, without it."""
+    return {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
+
+
+def _with_prefix(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {f"{prefix}{key}": value for key, value in arrays.items()}
+
+
+class _TrainingLoop:
+    """One training run: the agent, its environments, counters, logs, best agent."""
+
+    def __init__(self, recipe: Recipe, run_dir: Path, options: CommonOptions, *, verbose: bool):
+        self.recipe, self.spec, self.options = recipe, recipe.agent, options
+        self.run_dir, self.verbose = run_dir, verbose
+        self.seed, self.total_steps = int(recipe.seed), int(self.spec.total_steps)
+        for name in ("plots", "best", "tensorboard"):
+            (run_dir / name).mkdir(parents=True, exist_ok=True)
+        envs = make_vector_env(self.spec.env_id, self.spec.env_options, options.num_envs)
+        self.agent: Agent = AGENTS[options.algorithm].create(
+            options,
+            envs.single_observation_space,
+            envs.single_action_space,
+            seed=self.seed,
+            total_steps=self.total_steps,
+        )
+        self.epsilon = options.epsilon_schedule(self.total_steps)
+        self.counters = _Counters(
+            next_update=self.agent.update_schedule.first,
+            next_eval=options.eval_every or math.inf,
+            next_checkpoint=options.checkpoint_every or math.inf,
+        )
+        self.eval_history: list[dict[str, float]] = []
+        self.recent_returns: deque[float] = deque(maxlen=20)
+        self.best_params: Params | None = None
+        self.last_stats: dict[str, float] = {}
+        self.envs = envs
+        self.rollout: Rollout | None = None
+        self.segment_start = time.perf_counter()
+
+    def start(self, resume: bool) -> None:
+        """Begin a fresh run, or continue from ``run_dir/checkpoint``; open the logs."""
+        if resume:
+            self.rollout = self._restore()
+        else:
+            self.rollout = Rollout.start(self.envs, self.seed)
+        self.episode_log = EpisodeLog(
+            self.run_dir / "episodes.csv", self.counters.episodes if resume else None
+        )
+        self.writer = ScalarWriter(self.run_dir / "tensorboard")
+        self.progress = Progress(
+            self.total_steps, self.options.progress_every, self.counters.step, self.verbose
+        )
+        if self.verbose:
+            print(
+                f"{'resuming' if resume else 'training'} {self.spec.algorithm} on "
+                f"{self.spec.env_id} ({self.options.num_envs} env(s)) from step "
+                f"{self.counters.step:,} to {self.total_steps:,}",
+                flush=True,
+            )
+
+    def _restore(self) -> Rollout:
+        arrays, data, saved_envs = checkpoints.load(self.run_dir / "checkpoint")
+        self.agent.set_state(_prefixed(arrays, "agent/"), data["agent"])
+        self.counters = _Counters.from_json(data["counters"])
+        self.eval_history = data["eval_history"]
+        self.recent_returns.extend(data["recent_returns"])
+        self.best_params = _prefixed(arrays, "best/") or None
+        reset_seed = self.seed + 7_919 * self.counters.step
+        return Rollout.restore(self.envs, _prefixed(arrays, "loop/"), saved_envs, reset_seed)
+
+    def elapsed(self) -> float:
+        """Training seconds so far, over every segment of a resumed run."""
+        return self.counters.train_time_s + time.perf_counter() - self.segment_start
+
+    def finished(self) -> bool:
+        return self.counters.step >= self.total_steps or (
+            self.counters.solved and self.options.stop_when_solved
+        )
+
+    def run(self) -> None:
+        """Iterate to ``total_steps`` (or a confirmed solution); write the last checkpoint."""
+        self.segment_start = time.perf_counter()
+        try:
+            while not self.finished():
+                epsilon = self.epsilon(self.counters.step)
+                self.collect(epsilon)
+                self.update(epsilon)
+                self.evaluate()
+                self.checkpoint()
+                self.report_progress(epsilon)
+            self.save_checkpoint()
+            self.counters.train_time_s = self.elapsed()
+            self.segment_start = time.perf_counter()
+        finally:
+            self.episode_log.close()
+            self.rollout.envs.close()
+
+    # ------------------------------------------------------------ the steps
+
+    def collect(self, epsilon: float) -> None:
+        """Step the environments once; log every episode that ended."""
+        steps, finished = self.rollout.step(self.agent, epsilon, self.options.discount)
+        counters = self.counters
+        counters.step += steps
+        for episode_return, length in finished:
+            counters.episodes += 1
+            self.recent_returns.append(episode_return)
+            self.episode_log.write(
+                episode=counters.episodes,
+                env_step=counters.step,
+                **{"return": episode_return},
+                length=length,
+                epsilon=epsilon,
+                wall_time_s=round(self.elapsed(), 3),
+            )
+            self.writer.scalars(
+                counters.step, {"episode/return": episode_return, "episode/length": length}
+            )
+
+    def update(self, epsilon: float) -> None:
+        """Update the agent if its schedule says so; log the update's statistics."""
+        schedule, counters = self.agent.update_schedule, self.counters
+        step = counters.step
+        if not schedule.due(step, counters.next_update):
+            return
+        if schedule.runs(step):
+            self.last_stats = self.agent.update() or self.last_stats
+            counters.updates += 1
+            if schedule.log:
+                scalars = {f"train/{key}": value for key, value in self.last_stats.items()}
+                scalars["train/epsilon"] = epsilon
+                scalars["train/steps_per_second"] = step / max(self.elapsed(), 1e-9)
+                self.writer.scalars(step, scalars)
+        counters.next_update = schedule.advance(step, counters.next_update)
+
+    def evaluate(self) -> None:
+        """Every ``eval_every`` env steps: a greedy evaluation, and the best agent kept."""
+        counters, options = self.counters, self.options
+        step = counters.step
+        if step < counters.next_eval:
+            return
+        while counters.next_eval <= step:
+            counters.next_eval += options.eval_every
+        counters.eval_index += 1
+        result = self.greedy_evaluation(options.eval_episodes, counters.eval_index)
+        score = result["return_mean"]
+        entry = {"step": step, "return_mean": score, "success_rate": result["success_rate"]}
+        self.writer.scalars(
+            step, {"eval/return_mean": score, "eval/success_rate": result["success_rate"]}
+        )
+        if options.stop_when_solved and score >= options.solved_return:
+            score = self._confirm_solved(entry, score)
+        self.eval_history.append(entry)
+        if score >= counters.best_score:
+            counters.best_score, counters.best_step = score, step
+            self.best_params = self.agent.params()
+            self.save_best({"step": step, "eval": entry})
+        if self.verbose:
+            confirm_text = (
+                f", confirmed on {options.final_eval_episodes}: {entry['confirm_return_mean']:.2f}"
+                if "confirm_return_mean" in entry
+                else ""
+            )
+            print(
+                f"  eval at step {step:,}: return {result['return_mean']:.2f} "
+                f"over {options.eval_episodes} episodes{confirm_text}",
+                flush=True,
+            )
+
+    def _confirm_solved(self, entry: dict, score: float) -> float:
+        """Re-evaluate a solving agent on fresh episodes; ``inf`` (the best) if it holds."""
+        counters, options = self.counters, self.options
+        counters.eval_index += 1
+        confirm = self.greedy_evaluation(options.final_eval_episodes, counters.eval_index)
+        entry["confirm_return_mean"] = confirm["return_mean"]
+        if confirm["return_mean"] < options.solved_return:
+            return score
+        counters.solved, counters.solved_at_step = True, counters.step
+        counters.time_to_solve_s = round(self.elapsed(), 3)
+        return math.inf  # a confirmed solution is the best agent
+
+    def checkpoint(self) -> None:
+        """Every ``checkpoint_every`` env steps: :meth:`save_checkpoint`."""
+        counters = self.counters
+        if counters.step < counters.next_checkpoint:
+            return
+        while counters.next_checkpoint <= counters.step:
+            counters.next_checkpoint += self.options.checkpoint_every
+        self.save_checkpoint()
+
+    def report_progress(self, epsilon: float) -> None:
+        recent = float(np.mean(self.recent_returns)) if self.recent_returns else float("nan")
+        self.progress.maybe_print(
+            self.counters.step,
+            self.counters.episodes,
+            recent,
+            epsilon=f"{epsilon:.3f}",
+            loss=f"{self.last_stats.get('loss', float('nan')):.4f}",
+        )
+
+    # ------------------------------------------------------------ persistence
+
+    def greedy_evaluation(self, episodes: int, index: int, params: Params | None = None) -> dict:
+        """The greedy policy of ``params`` (default: the agent's) on evaluation seeds ``index``."""
+        return evaluate(
+            self.agent.policy(params),
+            self.spec.env_id,
+            self.spec.env_options,
+            episodes,
+            _eval_seed(self.seed, index),
+            success_return=self.options.success_return,
+        )
+
+    def save_best(self, info: dict) -> None:
+        """Write the best agent's policy and ``best.json`` (its step and evaluation) to best/."""
+        best_dir = self.run_dir / "best"
+        best_dir.mkdir(parents=True, exist_ok=True)
+        self.agent.save(best_dir, self.best_params)
+        (best_dir / "best.json").write_text(json.dumps(info, indent=1))
+
+    def save_checkpoint(self) -> None:
+        """The whole state to ``checkpoint/``: agent, best agent, environments, counters."""
+        agent_arrays, agent_data = self.agent.get_state()
+        arrays = _with_prefix(agent_arrays, "agent/")
+        arrays.update(_with_prefix(self.best_params or {}, "best/"))
+        arrays.update(_with_prefix(self.rollout.arrays(), "loop/"))
+        data = {
+            "agent": agent_data,
+            "counters": self.counters.to_json(self.elapsed()),
+            "eval_history": self.eval_history,
+            "recent_returns": list(self.recent_returns),
+        }
+        checkpoints.save(self.run_dir / "checkpoint", arrays, data, self.rollout.envs)
+        self.episode_log.flush()
+        self.writer.flush()
+
+    def final_evaluation(self) -> dict[str, Any]:
+        """Evaluate the best agent (the final one if no evaluation ran); close the logs."""
+        counters = self.counters
+        if self.best_params is None:  # no evaluation ran: the final agent is the best we have
+            self.best_params = self.agent.params()
+            counters.best_step = counters.step
+            self.save_best({"step": counters.step})
+        final = self.greedy_evaluation(
+            self.options.final_eval_episodes, FINAL_EVAL_INDEX, self.best_params
+        )
+        self.writer.scalars(
+            counters.step,
+            {
+                "final/return_mean": final["return_mean"],
+                "final/success_rate": final["success_rate"],
+            },
+        )
+        self.writer.close()
+        _plots(self.run_dir, self.recipe, self.agent, self.best_params, self.eval_history)
+        return final
 
 
 def train_agent(
@@ -97,312 +419,15 @@ def train_agent(
 
     Returns:
         ``eval_return_mean``, ``eval_return_std``, ``success_rate`` (greedy, best
-        agent, ``final_eval_episodes`` episodes), ``env_steps``, ``episodes``,
-        ``updates``, ``steps_per_second``, ``train_time_s``, ``solved``,
-        ``solved_at_step``, ``time_to_solve_s``, ``best_step``.
+        agent, ``final_eval_episodes`` episodes), ``eval_episodes``, ``env_steps``,
+        ``episodes``, ``updates``, ``steps_per_second``, ``train_time_s``,
+        ``solved``, ``solved_at_step``, ``time_to_solve_s``, ``best_step``.
     """
-    run_dir = Path(run_dir)
-    spec = recipe.agent
-    options = validate(recipe)
-    algorithm, seed, total_steps = spec.algorithm, int(recipe.seed), int(spec.total_steps)
-    num_envs = options["num_envs"]
-    for name in ("plots", "best", "tensorboard"):
-        (run_dir / name).mkdir(parents=True, exist_ok=True)
-
-    envs = make_vector_env(spec.env_id, spec.env_options, num_envs)
-    agent = build_agent(
-        algorithm, envs.single_observation_space, envs.single_action_space, options, seed
-    )
-    epsilon = LinearSchedule(
-        options["epsilon_start"],
-        options["epsilon_end"],
-        int(options["epsilon_decay_fraction"] * total_steps),
-    )
-    learning_rate = None
-    if algorithm == "q_learning":
-        learning_rate = LinearSchedule(
-            options["learning_rate"],
-            options["learning_rate_end"],
-            int(options["learning_rate_decay_fraction"] * total_steps),
-        )
-
-    counters = {
-        "step": 0,
-        "episodes": 0,
-        "updates": 0,
-        "next_update": options.get("train_frequency", 1),
-        "next_eval": options["eval_every"] or math.inf,
-        "next_checkpoint": options["checkpoint_every"] or math.inf,
-        "eval_index": 0,
-        "train_time_s": 0.0,
-        "best_score": -math.inf,
-        "best_step": -1,
-        "solved": False,
-        "solved_at_step": -1,
-        "time_to_solve_s": -1.0,
-    }
-    eval_history: list[dict[str, float]] = []
-    recent_returns: deque[float] = deque(maxlen=20)
-    best_params = None
-    if resume:
-        arrays, data, saved_envs = checkpoints.load(run_dir / "checkpoint")
-        agent.set_state(
-            {k[len("agent/") :]: v for k, v in arrays.items() if k.startswith("agent/")},
-            data["agent"],
-        )
-        counters.update(data["counters"])
-        for key in ("next_eval", "next_checkpoint"):
-            counters[key] = math.inf if counters[key] is None else counters[key]
-        eval_history = data["eval_history"]
-        recent_returns.extend(data["recent_returns"])
-        count = sum(key.startswith("best/") for key in arrays)
-        if "best/q_table" in arrays:
-            best_params = arrays["best/q_table"]
-        elif count:
-            best_params = [arrays[f"best/{i}"] for i in range(count)]
-        observations = arrays["loop/observations"]
-        previous_done = arrays["loop/previous_done"]
-        running_return = arrays["loop/running_return"]
-        running_length = arrays["loop/running_length"]
-        if saved_envs is not None:
-            envs.close()
-            envs = saved_envs
-        else:  # environments that cannot be pickled restart their episodes
-            observations, _ = envs.reset(seed=seed + 7_919 * counters["step"])
-            previous_done[:] = False
-            running_return[:] = 0.0
-            running_length[:] = 0
-    else:
-        observations, _ = envs.reset(seed=seed)
-        previous_done = np.zeros(num_envs, bool)
-        running_return = np.zeros(num_envs)
-        running_length = np.zeros(num_envs, int)
-
-    episode_log = EpisodeLog(run_dir / "episodes.csv", counters["episodes"] if resume else None)
-    writer = ScalarWriter(run_dir / "tensorboard")
-    progress = Progress(total_steps, options["progress_every"], counters["step"], verbose)
-    if verbose:
-        what = "resuming" if resume else "training"
-        print(
-            f"{what} {algorithm} on {spec.env_id} ({num_envs} env(s)) from step "
-            f"{counters['step']:,} to {total_steps:,}",
-            flush=True,
-        )
-
-    def greedy_policy(params=None):
-        if algorithm == "q_learning":
-            return lambda obs: agent.greedy(obs, params)
-        tensors = None if params is None else agent.params_as_tensors(params)
-        return lambda obs: agent.greedy(obs, tensors)
-
-    def run_eval(episodes: int, index: int, params=None) -> dict:
-        return evaluate(
-            greedy_policy(params),
-            spec.env_id,
-            spec.env_options,
-            episodes,
-            _eval_seed(seed, index),
-            success_return=options["success_return"],
-        )
-
-    def save_checkpoint() -> None:
-        arrays, agent_data = agent.get_state()
-        arrays = {f"agent/{k}": v for k, v in arrays.items()}
-        if best_params is not None:
-            if algorithm == "q_learning":
-                arrays["best/q_table"] = best_params
-            else:
-                arrays.update({f"best/{i}": w for i, w in enumerate(best_params)})
-        arrays.update(
-            {
-                "loop/observations": observations,
-                "loop/previous_done": previous_done,
-                "loop/running_return": running_return,
-                "loop/running_length": running_length,
-            }
-        )
-        saved = {
-            **counters,
-            "next_eval": None if counters["next_eval"] == math.inf else counters["next_eval"],
-            "next_checkpoint": None
-            if counters["next_checkpoint"] == math.inf
-            else counters["next_checkpoint"],
-            "train_time_s": counters["train_time_s"] + (time.perf_counter() - segment_start),
-        }
-        checkpoints.save(
-            run_dir / "checkpoint",
-            arrays,
-            {
-                "agent": agent_data,
-                "counters": saved,
-                "eval_history": eval_history,
-                "recent_returns": list(recent_returns),
-            },
-            envs,
-        )
-        episode_log.flush()
-        writer.flush()
-
-    gamma = options["discount"]
-    segment_start = time.perf_counter()
-    last_stats: dict[str, float] = {}
-    try:
-        while counters["step"] < total_steps and not (
-            counters["solved"] and options["stop_when_solved"]
-        ):
-            step = counters["step"]
-            eps = epsilon(step)
-            actions = agent.act(observations, eps)
-            next_observations, rewards, terminated, truncated, _ = envs.step(actions)
-            live = ~previous_done  # a copy whose episode ended last step is only resetting
-            if live.any():
-                discount = gamma * (1.0 - terminated.astype(np.float32))
-                agent.observe(
-                    observations[live],
-                    actions[live],
-                    rewards[live],
-                    discount[live],
-                    next_observations[live],
-                )
-            running_return[live] += rewards[live]
-            running_length[live] += 1
-            step += int(live.sum())
-            counters["step"] = step
-            for i in np.flatnonzero((terminated | truncated) & live):
-                counters["episodes"] += 1
-                recent_returns.append(float(running_return[i]))
-                episode_log.write(
-                    episode=counters["episodes"],
-                    env_step=step,
-                    **{"return": float(running_return[i])},
-                    length=int(running_length[i]),
-                    epsilon=eps,
-                    wall_time_s=round(
-                        counters["train_time_s"] + time.perf_counter() - segment_start, 3
-                    ),
-                )
-                writer.scalars(
-                    step,
-                    {"episode/return": running_return[i], "episode/length": running_length[i]},
-                )
-                running_return[i] = 0.0
-                running_length[i] = 0
-            previous_done = terminated | truncated
-            observations = next_observations
-
-            if algorithm == "q_learning":
-                agent.learning_rate = learning_rate(step)
-                last_stats = agent.update() or last_stats
-                counters["updates"] += 1
-            elif step >= counters["next_update"]:
-                if step >= options["learning_starts"]:
-                    last_stats = agent.update()
-                    counters["updates"] += 1
-                    elapsed = counters["train_time_s"] + time.perf_counter() - segment_start
-                    writer.scalars(
-                        step,
-                        {
-                            "train/loss": last_stats["loss"],
-                            "train/q": last_stats["q"],
-                            "train/epsilon": eps,
-                            "train/steps_per_second": step / max(elapsed, 1e-9),
-                        },
-                    )
-                while counters["next_update"] <= step:
-                    counters["next_update"] += options["train_frequency"]
-
-            if step >= counters["next_eval"]:
-                while counters["next_eval"] <= step:
-                    counters["next_eval"] += options["eval_every"]
-                counters["eval_index"] += 1
-                result = run_eval(options["eval_episodes"], counters["eval_index"])
-                score = result["return_mean"]
-                entry = {"step": step, "return_mean": score, "success_rate": result["success_rate"]}
-                writer.scalars(
-                    step, {"eval/return_mean": score, "eval/success_rate": result["success_rate"]}
-                )
-                if options["stop_when_solved"] and score >= options["solved_return"]:
-                    counters["eval_index"] += 1
-                    confirm = run_eval(options["final_eval_episodes"], counters["eval_index"])
-                    entry["confirm_return_mean"] = confirm["return_mean"]
-                    if confirm["return_mean"] >= options["solved_return"]:
-                        counters["solved"] = True
-                        counters["solved_at_step"] = step
-                        counters["time_to_solve_s"] = round(
-                            counters["train_time_s"] + time.perf_counter() - segment_start, 3
-                        )
-                        score = math.inf  # a confirmed solution is the best agent
-                eval_history.append(entry)
-                if score >= counters["best_score"]:
-                    counters["best_score"] = score
-                    counters["best_step"] = step
-                    best_params = agent.params()
-                    _save_best(
-                        agent,
-                        algorithm,
-                        best_params,
-                        run_dir / "best",
-                        {"step": step, "eval": entry},
-                    )
-                if verbose:
-                    confirm_text = (
-                        f", confirmed on {options['final_eval_episodes']}: "
-                        f"{entry['confirm_return_mean']:.2f}"
-                        if "confirm_return_mean" in entry
-                        else ""
-                    )
-                    print(
-                        f"  eval at step {step:,}: return {result['return_mean']:.2f} "
-                        f"over {options['eval_episodes']} episodes{confirm_text}",
-                        flush=True,
-                    )
-
-            if step >= counters["next_checkpoint"]:
-                while counters["next_checkpoint"] <= step:
-                    counters["next_checkpoint"] += options["checkpoint_every"]
-                save_checkpoint()
-
-            progress.maybe_print(
-                step,
-                counters["episodes"],
-                float(np.mean(recent_returns)) if recent_returns else float("nan"),
-                epsilon=f"{eps:.3f}",
-                loss=f"{last_stats.get('loss', float('nan')):.4f}",
-            )
-        save_checkpoint()
-        counters["train_time_s"] += time.perf_counter() - segment_start
-        segment_start = time.perf_counter()
-    finally:
-        episode_log.close()
-        envs.close()
-
-    if best_params is None:  # no evaluation ran: the final agent is the best we have
-        best_params = agent.params()
-        counters["best_step"] = counters["step"]
-        _save_best(agent, algorithm, best_params, run_dir / "best", {"step": counters["step"]})
-    final = run_eval(options["final_eval_episodes"], FINAL_EVAL_INDEX, best_params)
-    writer.scalars(
-        counters["step"],
-        {"final/return_mean": final["return_mean"], "final/success_rate": final["success_rate"]},
-    )
-    writer.close()
-    _plots(run_dir, recipe, agent, best_params, eval_history)
-    train_time = counters["train_time_s"]
-    metrics = {
-        "eval_return_mean": round(final["return_mean"], 4),
-        "eval_return_std": round(final["return_std"], 4),
-        "success_rate": round(final["success_rate"], 4),
-        "eval_episodes": int(final["returns"].size),
-        "env_steps": int(counters["step"]),
-        "episodes": int(counters["episodes"]),
-        "updates": int(counters["updates"]),
-        "steps_per_second": round(counters["step"] / train_time, 1) if train_time > 0 else 0.0,
-        "train_time_s": round(train_time, 3),
-        "solved": bool(counters["solved"]),
-        "solved_at_step": int(counters["solved_at_step"]),
-        "time_to_solve_s": float(counters["time_to_solve_s"]),
-        "best_step": int(counters["best_step"]),
-    }
+    loop = _TrainingLoop(recipe, Path(run_dir), validate(recipe), verbose=verbose)
+    loop.start(resume)
+    loop.run()
+    metrics = _metrics(loop.final_evaluation(), loop.counters)
+    train_time = loop.counters.train_time_s
     if verbose:
         print(
             f"final greedy evaluation of the best agent (step {metrics['best_step']:,}): return "
@@ -415,7 +440,28 @@ def train_agent(
     return metrics
 
 
-def _plots(run_dir: Path, recipe: Recipe, agent, best_params, eval_history) -> None:
+def _metrics(final: dict[str, Any], counters: _Counters) -> dict[str, Any]:
+    """The flat metrics of a run from its final evaluation and counters."""
+    train_time = counters.train_time_s
+    return {
+        "eval_return_mean": round(final["return_mean"], 4),
+        "eval_return_std": round(final["return_std"], 4),
+        "success_rate": round(final["success_rate"], 4),
+        "eval_episodes": int(final["returns"].size),
+        "env_steps": int(counters.step),
+        "episodes": int(counters.episodes),
+        "updates": int(counters.updates),
+        "steps_per_second": round(counters.step / train_time, 1) if train_time > 0 else 0.0,
+        "train_time_s": round(train_time, 3),
+        "solved": bool(counters.solved),
+        "solved_at_step": int(counters.solved_at_step),
+        "time_to_solve_s": float(counters.time_to_solve_s),
+        "best_step": int(counters.best_step),
+    }
+
+
+def _plots(run_dir: Path, recipe: Recipe, agent: Agent, best_params: Params, eval_history) -> None:
+    """``returns.png`` for every agent; ``policy.png`` for one that keeps a table."""
     from dlrecipes.rl import plots
 
     spec = recipe.agent
@@ -428,15 +474,17 @@ def _plots(run_dir: Path, recipe: Recipe, agent, best_params, eval_history) -> N
         run_dir / "plots" / "returns.png",
         title=f"{recipe.name}: {spec.algorithm} on {spec.env_id}",
     )
-    if spec.algorithm == "q_learning":
-        env = make_env(spec.env_id, spec.env_options)
-        try:
-            plots.policy_table(
-                np.asarray(best_params),
-                env,
-                spec.env_id,
-                run_dir / "plots" / "policy.png",
-                title=f"{spec.env_id}: greedy policy and max_a Q",
-            )
-        finally:
-            env.close()
+    table = agent.value_table(best_params)
+    if table is None:
+        return
+    env = make_env(spec.env_id, spec.env_options)
+    try:
+        plots.policy_table(
+            table,
+            env,
+            spec.env_id,
+            run_dir / "plots" / "policy.png",
+            title=f"{spec.env_id}: greedy policy and max_a Q",
+        )
+    finally:
+        env.close()

@@ -1,9 +1,15 @@
-"""Training runs through the real code path: recipes' smoke profiles, resume, play, errors."""
+"""dlrecipes/rl/train.py: training runs through the real code path.
+
+Recipes' smoke profiles, resume bit for bit, one-line errors, options validated
+once, the loop's shape (small steps, no algorithm named), and (slow) the real targets.
+"""
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,34 +17,14 @@ import pytest
 from dlrecipes import rl
 from dlrecipes.recipe import RecipeError, resolve
 from dlrecipes.rl import checkpoint
-from dlrecipes.rl.q_learning import q_learning_update
+from dlrecipes.rl import train as train_module
 from recipes.double_dqn_cartpole import RECIPE as DOUBLE_DQN_CARTPOLE
 from recipes.dqn_cartpole import RECIPE as DQN_CARTPOLE
 from recipes.q_learning_cliff import RECIPE as Q_LEARNING_CLIFF
 from recipes.q_learning_frozenlake import RECIPE as Q_LEARNING_FROZENLAKE
 
 TIMING_KEYS = {"steps_per_second", "train_time_s", "time_to_solve_s"}
-
-
-def test_q_learning_update_is_the_lecture_formula():
-    # Q(S,A) <- (1 - a) Q(S,A) + a [R + g max_a Q(S',a)], on a hand example
-    q = np.array([[0.5, 2.0], [1.0, 4.0], [3.0, -1.0]])
-    errors = q_learning_update(q, [0], [1], [1.0], [0.9], [1], learning_rate=0.25)
-    assert q[0, 1] == pytest.approx(0.75 * 2.0 + 0.25 * (1.0 + 0.9 * 4.0))  # 2.65
-    assert errors[0] == pytest.approx(1.0 + 0.9 * 4.0 - 2.0)
-    q_learning_update(q, [2], [0], [5.0], [0.0], [1], learning_rate=0.5)  # terminal: no bootstrap
-    assert q[2, 0] == pytest.approx(0.5 * 3.0 + 0.5 * 5.0)
-    q_learning_update(q, [1, 1], [0, 0], [0.0, 0.0], [1.0, 1.0], [1, 1], learning_rate=1.0)
-    assert q[1, 0] == pytest.approx(4.0)  # applied in order: the second sees the first
-
-
-@pytest.fixture(scope="module")
-def dqn_smoke_run(tmp_path_factory):
-    """One smoke run of dqn_cartpole shared by the tests that only read it (saves a compile)."""
-    run_dir = tmp_path_factory.mktemp("dqn_smoke")
-    recipe = resolve(DQN_CARTPOLE, profile="smoke")
-    (run_dir / "recipe.toml").write_text(_toml(recipe))
-    return run_dir, rl.train_agent(recipe, run_dir, verbose=False)
+RL_PACKAGE = Path(rl.__file__).parent
 
 
 @pytest.mark.parametrize(
@@ -85,15 +71,21 @@ def _comparable(run_dir):
     arrays, data, _ = checkpoint.load(run_dir / "checkpoint")
     with (run_dir / "episodes.csv").open() as handle:
         rows = [{k: v for k, v in r.items() if k != "wall_time_s"} for r in csv.DictReader(handle)]
-    return arrays, data["counters"], rows
+    return arrays, data, rows
 
 
-def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
-    recipe = resolve(
-        DQN_CARTPOLE,
-        profile="smoke",
-        overrides={"agent.total_steps": 900, "agent.options.checkpoint_every": 450},
-    )
+@pytest.mark.parametrize(
+    ("recipe", "overrides"),
+    [
+        (DQN_CARTPOLE, {"agent.total_steps": 900, "agent.options.checkpoint_every": 450}),
+        (Q_LEARNING_CLIFF, {"agent.total_steps": 3_000, "agent.options.checkpoint_every": 1_300}),
+    ],
+    ids=["dqn", "q_learning"],
+)
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
+    recipe, overrides, tmp_path, monkeypatch
+):
+    recipe = resolve(recipe, profile="smoke", overrides=overrides)
     straight = tmp_path / "straight"
     metrics = rl.train_agent(recipe, straight, verbose=False)
 
@@ -109,49 +101,26 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path, monke
         rl.train_agent(recipe, interrupted, verbose=False)
     monkeypatch.setattr(checkpoint, "save", save)
     first = json.loads((interrupted / "checkpoint" / "state.json").read_text())["counters"]
-    assert 450 <= first["step"] < 900 and first["updates"] >= 1
+    total = recipe.agent.total_steps
+    assert overrides["agent.options.checkpoint_every"] <= first["step"] < total
+    assert first["updates"] >= 1
     resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
 
     assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
         k: v for k, v in metrics.items() if k not in TIMING_KEYS
     }
-    arrays_a, counters_a, rows_a = _comparable(straight)
-    arrays_b, counters_b, rows_b = _comparable(interrupted)
+    arrays_a, data_a, rows_a = _comparable(straight)
+    arrays_b, data_b, rows_b = _comparable(interrupted)
     assert rows_a == rows_b  # the same episodes, none lost or duplicated
     assert sorted(arrays_a) == sorted(arrays_b)
-    for key in arrays_a:  # weights, target, Adam moments, replay buffer: bit for bit
+    for key in arrays_a:  # weights or table, target, Adam moments, replay, best: bit for bit
         np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
-    for key in ("step", "episodes", "updates", "best_step", "eval_index"):
-        assert counters_a[key] == counters_b[key]
-
-
-def test_play_evaluates_the_saved_agent_and_records_a_gif(tmp_path):
-    recipe = resolve(Q_LEARNING_FROZENLAKE, profile="smoke")
-    rl.train_agent(recipe, tmp_path, verbose=False)
-    (tmp_path / "recipe.toml").write_text(_toml(recipe))
-    result = rl.play(tmp_path, episodes=3, record=tmp_path / "episode.gif")
-    assert len(result["returns"]) == 3 and "eval_return_mean" in result
-    assert result["video_frames"] > 1 and (tmp_path / "episode.gif").is_file()
-    with pytest.raises(RecipeError, match="Received: .*episode.mp4"):
-        rl.play(tmp_path, episodes=1, record=tmp_path / "episode.mp4")
-    with pytest.raises(RecipeError, match="recipe.toml"):
-        rl.play(tmp_path / "nowhere")
-
-
-def test_play_a_dqn_agent(dqn_smoke_run, tmp_path):
-    from PIL import Image
-
-    run_dir, _ = dqn_smoke_run
-    result = rl.play(run_dir, episodes=2, record=tmp_path / "cartpole.gif")
-    assert len(result["returns"]) == 2 and result["eval_return_mean"] > 0
-    with Image.open(tmp_path / "cartpole.gif") as gif:
-        assert 1 < gif.n_frames <= result["video_frames"]  # PIL merges equal frames
-
-
-def _toml(recipe):
-    from dlrecipes.recipe import recipe_to_toml
-
-    return recipe_to_toml(recipe)
+    assert data_a["agent"] == data_b["agent"]  # RNG state (and Q-learning's step count)
+    assert data_a["eval_history"] == data_b["eval_history"]
+    counters_a, counters_b = data_a["counters"], data_b["counters"]
+    assert {k: v for k, v in counters_a.items() if k != "train_time_s"} == {
+        k: v for k, v in counters_b.items() if k != "train_time_s"
+    }
 
 
 @pytest.mark.parametrize(
@@ -164,6 +133,7 @@ def _toml(recipe):
         ({"agent.options.learning_rat": 0.1}, "Did you mean 'learning_rate'"),
         ({"agent.algorithm": "dqm"}, "Did you mean 'dqn'"),
         ({"agent.env_options": {"gravity": 3}}, "rejected by CartPole-v1"),
+        ({"agent.total_steps": 0}, "agent.total_steps must be >= 1. Received: 0"),
     ],
 )
 def test_user_errors_are_one_line_recipe_errors(overrides, message, tmp_path):
@@ -178,6 +148,52 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
     recipe = resolve(Q_LEARNING_CLIFF, profile="smoke")
     with pytest.raises(RecipeError, match="no checkpoint"):
         rl.train_agent(recipe, tmp_path, resume=True, verbose=False)
+
+
+def test_options_are_validated_once_per_run(tmp_path, monkeypatch):
+    """The runner's rl.validate(recipe) and train_agent's share one validation."""
+    calls = []
+    resolve_options = train_module.resolve_options
+
+    def counting(*args):
+        calls.append(args[0])
+        return resolve_options(*args)
+
+    monkeypatch.setattr(train_module, "resolve_options", counting)
+    train_module._validate_memoised.cache_clear()
+    recipe = resolve(Q_LEARNING_CLIFF, profile="smoke", overrides={"agent.total_steps": 100})
+    options = rl.validate(recipe)  # what the runner does before creating the run directory
+    assert rl.validate(recipe) is options
+    rl.train_agent(recipe, tmp_path, verbose=False)
+    assert calls == ["q_learning"]
+
+
+def _functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node.end_lineno - node.lineno + 1
+
+
+def test_no_function_in_the_rl_package_is_over_60_lines():
+    long = [
+        (path.name, name, length)
+        for path in sorted(RL_PACKAGE.glob("*.py"))
+        for name, length in _functions(path)
+        if length > 60
+    ]
+    assert long == []
+
+
+def test_the_loop_never_names_an_algorithm():
+    """The agent and its options decide; the loop and the rollout ask no algorithm name."""
+    for name in ("train.py", "rollout.py"):
+        tree = ast.parse((RL_PACKAGE / name).read_text())
+        named = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in ("dqn", "q_learning")
+        ]
+        assert named == [], (name, named)
 
 
 # ------------------------------------------------------------------ slow: real targets

@@ -1,7 +1,9 @@
-"""DQN: Q-network builder, the pure compiled update, Double-DQN targets, the agent.
+"""dlrecipes/rl/dqn.py: the pure compiled update, Double-DQN targets, the agent.
 
-Runs under the active Keras backend; ``test_dqn_under_the_other_backend`` runs the
-backend-sensitive tests again in a subprocess under the other one (TensorFlow / JAX).
+Also the Q-network it builds (``dlrecipes/models/qnet.py``): its parameter counts
+and dueling head. Runs under the active Keras backend;
+``test_dqn_under_the_other_backend`` runs the backend-sensitive tests again in a
+subprocess under the other one (TensorFlow / JAX).
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ import pytest
 from keras import ops
 
 from dlrecipes.models.qnet import qnet
-from dlrecipes.rl.dqn import DQNAgent, adam_step, dqn_loss, huber_loss, make_update
-from dlrecipes.rl.options import resolve_options
+from dlrecipes.rl.agent import Agent
+from dlrecipes.rl.dqn import (
+    DQNAgent,
+    adam_step,
+    dqn_loss,
+    huber_loss,
+    make_gradient_step,
+    make_update,
+)
+from dlrecipes.rl.options import DQNOptions, resolve_options
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _mlp_numpy(params, x):
@@ -155,7 +165,7 @@ def _update_fn(model, **overrides):
         "tau": 1.0,
         **overrides,
     }
-    return make_update(_apply(model), 3, **kwargs)
+    return make_update(make_gradient_step(_apply(model), 3, **kwargs))
 
 
 def _state(model, seed=1):
@@ -213,6 +223,7 @@ def test_agent_acts_epsilon_greedy_and_round_trips_its_state():
         "dqn", {"hidden_units": [8], "buffer_size": 100, "batch_size": 4, "gradient_steps": 2}
     )
     agent = DQNAgent((4,), 2, options, seed=0)
+    assert isinstance(agent, Agent)
     obs = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
     greedy = agent.greedy(obs)
     np.testing.assert_array_equal(agent.act(obs, 0.0), greedy)
@@ -227,12 +238,31 @@ def test_agent_acts_epsilon_greedy_and_round_trips_its_state():
     assert a == b
 
 
+def test_agent_params_policy_and_saved_model_agree(tmp_path):
+    import gymnasium
+
+    space = gymnasium.spaces.Box(-1.0, 1.0, (4,))
+    options = DQNOptions(hidden_units=(8,), dueling=True)
+    agent = DQNAgent.create(options, space, gymnasium.spaces.Discrete(3), seed=0, total_steps=10)
+    assert agent.update_schedule.every == options.train_frequency
+    assert agent.update_schedule.start == options.learning_starts
+    obs = np.random.default_rng(1).normal(size=(16, 4)).astype("float32")
+    params = agent.params()
+    assert sorted(params) == [str(i) for i in range(len(params))]
+    assert agent.value_table(params) is None
+    np.testing.assert_array_equal(agent.policy(params)(obs), agent.greedy(obs))
+    frozen = agent.policy({key: value * 0.0 for key, value in params.items()})
+    agent.save(tmp_path, params)
+    np.testing.assert_array_equal(DQNAgent.load_policy(tmp_path)(obs), agent.greedy(obs))
+    assert (frozen(obs) == frozen(obs)[0]).all()  # all-zero weights: one tied action everywhere
+
+
 @pytest.mark.skipif(bool(os.environ.get("DLRECIPES_OTHER_BACKEND")), reason="already nested")
 def test_dqn_under_the_other_backend():
     """The pure update and the agent also work (and agree with NumPy) under the other backend."""
     other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
     env = {**os.environ, "KERAS_BACKEND": other, "DLRECIPES_OTHER_BACKEND": "1"}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__]
-    command += ["-k", "numpy_reference or pure_compiled or target_network or agent_acts"]
+    command += ["-k", "numpy_reference or pure_compiled or target_network or agent_"]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
