@@ -11,6 +11,8 @@ RECIPE = Recipe(
         algorithm="dqn",
         env_id="CartPole-v1",
         total_steps=50_000,
+        # Every number tuned for CartPole lives here: the library's DQN defaults are neutral
+        # (Stable-Baselines3's; dlrecipes.rl.options.DQNOptions).
         options={
             # The tuned rl-baselines3-zoo settings for CartPole-v1 (with a 128-128 network,
             # a third of the zoo's 256-256 compute, which solved seeds 0-2 under TensorFlow) ...
