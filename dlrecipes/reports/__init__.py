@@ -31,16 +31,31 @@ Example::
 
     from dlrecipes import reports
     reports.validate(recipe.reports)          # before training: unknown names fail here
+    reports.validate_probes(recipe.probes)
+    scalars = reports.run_probes(recipe.probes, "init", model, splits, recipe, run_dir)
+    ...                                       # fit
     extra = reports.run_all(recipe.reports, model, splits, recipe, run_dir)
+    scalars.update(reports.run_probes(recipe.probes, "end", model, splits, recipe, run_dir))
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dlrecipes.reports.registry import check_names, import_target, lookup
+from dlrecipes.reports.probes import PROBES, STAGES, run_probes, validate_probes
+from dlrecipes.reports.registry import check_names
+from dlrecipes.spec.lookup import import_target, lookup
 
-__all__ = ["REPORTS", "get", "run_all", "validate"]
+__all__ = [
+    "PROBES",
+    "REPORTS",
+    "STAGES",
+    "get",
+    "run_all",
+    "run_probes",
+    "validate",
+    "validate_probes",
+]
 
 #: Report name -> ``"module:function"``, imported on first use.
 REPORTS: dict[str, str] = {

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dlrecipes.recipe import RecipeError
 from dlrecipes.reports.figures import plots_dir, pyplot, save
-from dlrecipes.reports.unwrap import weight_layers
+from dlrecipes.reports.model_parts import weight_layers
+from dlrecipes.spec import RecipeError
 
 #: Grid points per axis of the shaded plane (200 x 200 predictions).
 GRID_SIZE = 200

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from dlrecipes.reports.figures import plots_dir, pyplot, save
-from dlrecipes.reports.unwrap import base_inputs, base_model
+from dlrecipes.reports.model_parts import base_inputs, base_model
 
 # Keras and the library's layers are imported inside the functions: the report
 # registry imports nothing heavy, so a recipe check does not import Keras.

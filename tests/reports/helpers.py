@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dlrecipes.data.splits import Splits
-from dlrecipes.recipe import Recipe
+from dlrecipes.spec import Recipe
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

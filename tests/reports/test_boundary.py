@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from dlrecipes.recipe import DataSpec, RecipeError
 from dlrecipes.reports.boundary import decision_boundary, draw_boundary
 from dlrecipes.reports.figures import pyplot, save
+from dlrecipes.spec import DataSpec, RecipeError
 from tests.reports.helpers import assert_png, make_splits, unit_recipe
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from dlrecipes import reports
-from dlrecipes.recipe import RecipeError
-from dlrecipes.reports.registry import check_names, lookup
+from dlrecipes.reports.registry import check_names
+from dlrecipes.spec import RecipeError
+from dlrecipes.spec.lookup import lookup
 from tests.reports.helpers import make_splits, unit_recipe
 
 
@@ -38,12 +39,13 @@ def test_a_bare_string_is_not_a_tuple_of_names():
         reports.validate("samples")
 
 
-def test_validate_imports_no_report_module():
+def test_validating_names_imports_neither_keras_nor_matplotlib():
     import subprocess
     import sys
 
     code = (
         "import sys; from dlrecipes import reports; reports.validate(tuple(reports.REPORTS)); "
+        "reports.validate_probes(tuple(reports.PROBES)); "
         "print(sorted(m for m in ('keras', 'matplotlib', 'dlrecipes.reports.cnn') "
         "if m in sys.modules))"
     )

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from dlrecipes.data import load
-from dlrecipes.recipe import DataSpec
 from dlrecipes.reports.regression import baseline
+from dlrecipes.spec import DataSpec
 
 
 def test_baseline_report_compares_the_model_with_predicting_the_mean(tmp_path):

@@ -1,12 +1,11 @@
-"""dlrecipes.reports.unwrap: the builder's model inside the runner's wrapper."""
+"""dlrecipes.reports.model_parts: the builder's model inside the run's wrapper."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import pytest
 
-from dlrecipes.reports.unwrap import base_inputs, base_model, hidden_layers, weight_layers
+from dlrecipes.reports.model_parts import base_inputs, base_model, weight_layers
 
 
 def _mlp():
@@ -21,7 +20,6 @@ def test_a_bare_model_is_its_own_base():
     assert base_model(model) is model
     np.testing.assert_array_equal(base_inputs(model, x), x)
     assert [layer.name for layer in weight_layers(model)] == ["hidden_1", "output"]
-    assert [layer.name for layer in hidden_layers(model)] == ["hidden_1"]
 
 
 def test_a_wrapped_model_gives_its_base_and_standardised_inputs():
@@ -36,11 +34,3 @@ def test_a_wrapped_model_gives_its_base_and_standardised_inputs():
     expected = (x - x.mean(axis=0)) / x.std(axis=0)
     np.testing.assert_allclose(base_inputs(wrapped, x), expected, rtol=1e-4, atol=1e-4)
     assert [layer.name for layer in weight_layers(wrapped)] == ["hidden_1", "output"]
-
-
-def test_two_nested_models_are_ambiguous():
-    inputs = keras.Input((3,))
-    first, second = _mlp(), keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    model = keras.Model(inputs, second(first(inputs)), name="outer")
-    with pytest.raises(ValueError, match="at most one nested model.*in model 'outer'"):
-        base_model(model)
