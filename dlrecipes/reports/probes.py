@@ -14,7 +14,7 @@ probe declares the stages it runs at and the split it reads (its first
 
   ``python -m recipes compare`` overlays a series across variants
   (``plots/compare_<series>.png``);
-- draws a **plot** ``run_dir / "plots" / "<probe>.png"``;
+- draws a **plot** under ``run_dir / "plots"`` (named below);
 - returns flat **scalars** (``grad_norm_first``, ``symmetric``, ...) that the run
   writes to ``metrics.json`` under ``probes``.
 
@@ -31,7 +31,8 @@ The probes (stage, split read; series; scalars):
   (max over layers), ``symmetric`` (1.0 when every layer's units are identical);
   ``plots/first_layer_weights.png``.
 - ``input_gradients`` (init and end, test): ``||dL/dx_t||`` per time step of a
-  sequence model; series ``input_gradient_norm_at_init`` / ``_at_end``;
+  sequence model with float inputs ``(time, features)``; series
+  ``input_gradient_norm_at_init`` / ``_at_end``;
   ``early_late_gradient_ratio_init`` / ``_trained`` (:func:`edge_ratio`);
   ``plots/input_gradients.png`` (both stages overlaid at the end).
 
@@ -39,7 +40,9 @@ The model given is the run's, which may be the runner's wrapper around the
 builder's model (augmentation, standardisation): gradients of the loss are taken
 through the whole model (as training sees it); probes that look at layers
 (activation scale, hidden units) look inside with
-:func:`dlrecipes.reports.unwrap.base_model` and feed them the standardised inputs.
+:func:`dlrecipes.reports.model_parts.base_model` and feed them the standardised
+inputs. ``end`` sees the model ``fit`` leaves: with early stopping, the restored
+best weights.
 
 References: Glorot & Bengio 2010 (activation and gradient scale per layer);
 Bengio, Simard & Frasconi 1994 and Pascanu, Mikolov & Bengio 2013 (gradients
