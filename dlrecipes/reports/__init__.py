@@ -21,6 +21,7 @@ report                 what it writes                                       modu
 ``baseline``           test MSE of predicting the training mean             :mod:`.regression`
 ``decision_boundary``  ``plots/decision_boundary.png``: 2-D classifier      :mod:`.boundary`
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
+``deep_vs_wide``       the arm's shape beside Seide et al.'s WER            :mod:`.architecture`
 =====================  ===================================================  ====================
 
 The runner's own figures (learning curves, confusion matrix), the overlays of
@@ -65,6 +66,7 @@ REPORTS: dict[str, str] = {
     "baseline": "dlrecipes.reports.regression:baseline",
     "decision_boundary": "dlrecipes.reports.boundary:decision_boundary",
     "loss_curves": "dlrecipes.reports.losses:loss_curves",
+    "deep_vs_wide": "dlrecipes.reports.architecture:deep_vs_wide",
 }
 
 
