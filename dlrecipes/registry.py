@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 import pkgutil
 from pathlib import Path
 
-from dlrecipes.recipe import Recipe, RecipeError, recipe_from_toml
+from dlrecipes.spec import Recipe, RecipeError, recipe_from_toml
+from dlrecipes.spec.lookup import unknown_name
 
 PACKAGE = "recipes"
 
@@ -48,11 +48,11 @@ def get(name: str) -> Recipe:
     """The built-in recipe called ``name``; unknown names list close matches."""
     available = names()
     if name not in available:
-        close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise RecipeError(
-            f"unknown recipe {name!r}.{hint} Run 'python -m recipes list' to see all "
-            f"{len(available)} recipes."
+        raise unknown_name(
+            name,
+            available,
+            kind="recipe",
+            tail=f" Run 'python -m recipes list' to see all {len(available)} recipes.",
         )
     module = importlib.import_module(f"{PACKAGE}.{name}")
     return _check(getattr(module, "RECIPE", None), name, f"recipes/{name}.py")

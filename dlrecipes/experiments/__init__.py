@@ -9,8 +9,7 @@ that contains the recipe's ``expect.metric``.
 
 from __future__ import annotations
 
-import difflib
-import importlib
+from dlrecipes.spec.lookup import import_target, lookup
 
 # experiment name -> "module:function", imported on first use.
 EXPERIMENTS: dict[str, str] = {
@@ -30,15 +29,5 @@ EXPERIMENTS: dict[str, str] = {
 
 
 def get(name: str):
-    """The experiment function called ``name``."""
-    from dlrecipes.recipe import RecipeError
-
-    if name not in EXPERIMENTS:
-        close = difflib.get_close_matches(name, EXPERIMENTS, n=3, cutoff=0.6)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise RecipeError(
-            f"unknown experiment {name!r}.{hint} Expected one of: "
-            f"{', '.join(sorted(EXPERIMENTS)) or 'none'}"
-        )
-    module_name, function_name = EXPERIMENTS[name].split(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    """The experiment function called ``name``; unknown names list close matches."""
+    return import_target(lookup(EXPERIMENTS, name, kind="experiment"))

@@ -11,8 +11,9 @@ data when a builder accepts them.
 
 from __future__ import annotations
 
-import difflib
 import importlib
+
+from dlrecipes.spec.lookup import lookup
 
 # builder name -> module that defines it; modules are imported on first use.
 BUILDERS: dict[str, str] = {
@@ -56,13 +57,8 @@ def builder_names() -> list[str]:
 
 def get(name: str):
     """The builder function called ``name``; unknown names list close matches."""
-    if name not in BUILDERS:
-        close = difflib.get_close_matches(name, BUILDERS, n=3, cutoff=0.6)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"unknown model builder {name!r}.{hint} Expected one of: {', '.join(builder_names())}"
-        )
-    builder = getattr(importlib.import_module(BUILDERS[name]), name)
+    module_name = lookup(BUILDERS, name, kind="model builder")
+    builder = getattr(importlib.import_module(module_name), name)
     globals()[name] = builder
     return builder
 
