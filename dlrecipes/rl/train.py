@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from dlrecipes.recipe import Recipe, RecipeError
+from dlrecipes.recipe import AgentSpec, Recipe, RecipeError
 from dlrecipes.rl import checkpoint as checkpoints
 from dlrecipes.rl.agent import AGENTS, Agent, Params
 from dlrecipes.rl.envs import check_spaces, make_env, make_vector_env
@@ -62,53 +62,33 @@ def validate(recipe: Recipe) -> CommonOptions:
     Raises a one-line RecipeError for a missing agent section, an unknown
     algorithm or option, a bad value, ``total_steps < 1``, an unknown environment
     id, ``env_options`` the environment rejects, and spaces the algorithm cannot
-    handle. The result is memoised per agent section, so the runner's check
-    before it creates the run directory and :func:`train_agent`'s are one.
+    handle. The result is memoised per (immutable, hashable) agent section, so the
+    runner's check before it creates the run directory and :func:`train_agent`'s
+    are one validation.
     """
     spec = recipe.agent
     if spec is None:
         raise RecipeError(f"recipe {recipe.name!r} has task='rl' but no agent section")
     try:
-        key = (spec.algorithm, _hashable(spec.options), spec.env_id)
-        key += (_hashable(spec.env_options), spec.total_steps)
-        hash(key)
-    except TypeError:  # a value no key can hold: check without the memo
-        return _validate(
-            spec.algorithm, spec.options, spec.env_id, spec.env_options, spec.total_steps
-        )
-    return _validate_memoised(*key)
+        hash(spec)
+    except TypeError:  # a value freezing could not make hashable: check without the memo
+        return _validate(spec)
+    return _validate_memoised(spec)
 
 
-def _hashable(value: Any) -> Any:
-    """``value`` with mappings as item tuples and lists as tuples (a memo key)."""
-    if isinstance(value, Mapping):
-        return ("<mapping>", *((key, _hashable(item)) for key, item in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(item) for item in value)
-    return value
-
-
-def _thawed(value: Any) -> Any:
-    if isinstance(value, tuple) and value[:1] == ("<mapping>",):
-        return {key: _thawed(item) for key, item in value[1:]}
-    return value
-
-
-@functools.lru_cache(maxsize=32)
-def _validate_memoised(algorithm, options, env_id, env_options, total_steps) -> CommonOptions:
-    return _validate(algorithm, _thawed(options), env_id, _thawed(env_options), total_steps)
-
-
-def _validate(algorithm, options, env_id, env_options, total_steps) -> CommonOptions:
-    resolved = resolve_options(algorithm, options)
-    if total_steps < 1:
-        raise RecipeError(f"agent.total_steps must be >= 1. Received: {total_steps}")
-    env = make_env(env_id, env_options)
+def _validate(spec: AgentSpec) -> CommonOptions:
+    options = resolve_options(spec.algorithm, spec.options)
+    if spec.total_steps < 1:
+        raise RecipeError(f"agent.total_steps must be >= 1. Received: {spec.total_steps}")
+    env = make_env(spec.env_id, spec.env_options)
     try:
-        check_spaces(algorithm, env_id, env.observation_space, env.action_space)
+        check_spaces(spec.algorithm, spec.env_id, env.observation_space, env.action_space)
     finally:
         env.close()
-    return resolved
+    return options
+
+
+_validate_memoised = functools.lru_cache(maxsize=32)(_validate)
 
 
 # ---------------------------------------------------------------- the loop
