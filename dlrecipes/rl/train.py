@@ -165,7 +165,7 @@ class _TrainingLoop:
         self.recent_returns: deque[float] = deque(maxlen=20)
         self.best_params: Params | None = None
         self.last_stats: dict[str, float] = {}
-        self.envs = envs
+        self._new_envs = envs  # a resumed run replaces them with the checkpoint's, if pickled
         self.rollout: Rollout | None = None
         self.segment_start = time.perf_counter()
 
@@ -174,7 +174,7 @@ class _TrainingLoop:
         if resume:
             self.rollout = self._restore()
         else:
-            self.rollout = Rollout.start(self.envs, self.seed)
+            self.rollout = Rollout.start(self._new_envs, self.seed)
         self.episode_log = EpisodeLog(
             self.run_dir / "episodes.csv", self.counters.episodes if resume else None
         )
@@ -198,7 +198,7 @@ class _TrainingLoop:
         self.recent_returns.extend(data["recent_returns"])
         self.best_params = _prefixed(arrays, "best/") or None
         reset_seed = self.seed + 7_919 * self.counters.step
-        return Rollout.restore(self.envs, _prefixed(arrays, "loop/"), saved_envs, reset_seed)
+        return Rollout.restore(self._new_envs, _prefixed(arrays, "loop/"), saved_envs, reset_seed)
 
     def elapsed(self) -> float:
         """Training seconds so far, over every segment of a resumed run."""
