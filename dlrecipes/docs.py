@@ -73,7 +73,8 @@ def _expectation(recipe) -> str:
     if not expect.metric or (expect.threshold == 0 and expect.higher_is_better):
         return "-"
     sign = ">=" if expect.higher_is_better else "<="
-    return f"{expect.metric} {sign} {expect.threshold:g}"
+    split = "" if expect.split == "test" else f"{expect.split} "
+    return f"{split}{expect.metric} {sign} {expect.threshold:g}"
 
 
 def recipes_table() -> str:

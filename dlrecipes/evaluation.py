@@ -31,7 +31,8 @@ def class_labels(y) -> np.ndarray:
 
 
 def classification_report(y_true, y_pred, class_names) -> dict[str, Any]:
-    """Accuracy, per-class precision / recall / F1 and the confusion matrix."""
+    """Accuracy, per-class precision / recall / F1, their unweighted mean over classes
+    (``macro_f1``) and the confusion matrix (rows: true class, columns: predicted)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     labels = list(range(len(class_names)))
@@ -49,6 +50,7 @@ def classification_report(y_true, y_pred, class_names) -> dict[str, Any]:
             }
             for name, p, r, f, s in zip(class_names, precision, recall, f1, support)
         },
+        "macro_f1": round(float(np.mean(f1)), 4) if len(f1) else 0.0,
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
 
@@ -61,14 +63,16 @@ def split_metrics(model, splits, split: str) -> dict[str, float]:
 
 
 def evaluate_model(model, splits, recipe, split: str = "test") -> dict[str, Any]:
-    """Metrics of one split, plus a classification report for classifiers.
+    """Metrics of one split, plus a classification report for classifiers of one label per
+    example (a language model's per-step predictions get none).
 
     Returns:
         ``{"metrics": {name: value}, "report": classification report or None}``.
     """
     metrics = split_metrics(model, splits, split)
     report = None
-    if splits.task == "classification":
+    one_label_per_example = len(model.output_shape) <= 2  # (batch, classes) or (batch,)
+    if splits.task == "classification" and one_label_per_example:
         x, y = getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}")
         outputs = model.predict(x, batch_size=256, verbose=0)
         report = classification_report(

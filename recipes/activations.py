@@ -6,8 +6,7 @@ RECIPE = Recipe(
     name="activations",
     summary="sigmoid, tanh, ReLU, leaky ReLU, ELU, softplus, maxout in 6 layers: gradients at init",
     lecture="Foundations: activation functions",
-    task="custom",
-    experiment="activations",
+    probes=("gradient_norms",),
     data=DataSpec(source="digits"),
     model=ModelSpec(
         builder="mlp",
@@ -22,7 +21,7 @@ RECIPE = Recipe(
         verbose="0",
     ),
     expect=ExpectSpec(
-        metric="test_accuracy",
+        metric="accuracy",
         threshold=0.9,
         data="digits (360 test images), ReLU",
         budget="~15 s per activation, 2 CPU",

@@ -14,8 +14,9 @@ ones invent more, misspell more.
 - tiny Shakespeare (``--profile shakespeare``): 1.1 M characters of plays; the
   samples show speaker names in capitals, line breaks and verse-like lines.
 
-Any other text: ``--set data.source=text:PATH``. Training is the library's
-``fit``; the experiment then evaluates and samples (``task = "custom"``).
+Any other text: ``--set data.source=text:PATH``. An ordinary supervised run:
+the expectation judges the validation loss (``expect.split = "val"``) and the
+``samples`` report writes ``samples.txt``.
 """
 
 from dlrecipes.recipe import (
@@ -33,8 +34,7 @@ RECIPE = Recipe(
     name="char_lstm",
     summary="Character-level LSTM language model with temperature sampling (stdlib or Shakespeare)",
     lecture="RNN: language models",
-    task="custom",
-    experiment="language_model",
+    reports=("language_model", "samples"),
     data=DataSpec(
         source="stdlib_text",
         val_fraction=0.05,
@@ -55,7 +55,8 @@ RECIPE = Recipe(
         metrics=("accuracy",),
     ),
     expect=ExpectSpec(
-        metric="val_loss",
+        metric="loss",
+        split="val",
         threshold=1.4,
         higher_is_better=False,
         data="Python standard library sources, 1 M characters (validation nats per character)",

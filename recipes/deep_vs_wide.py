@@ -6,8 +6,7 @@ RECIPE = Recipe(
     name="deep_vs_wide",
     summary="L x n hidden layers vs 1 x N with the same parameter count, beside Seide et al.'s WER",
     lecture="Foundations: deep vs wide",
-    task="custom",
-    experiment="deep_vs_wide",
+    reports=("deep_vs_wide",),
     data=DataSpec(source="digits"),
     model=ModelSpec(
         builder="matched_mlp",
@@ -24,7 +23,7 @@ RECIPE = Recipe(
         verbose="0",
     ),
     expect=ExpectSpec(
-        metric="test_accuracy",
+        metric="accuracy",
         threshold=0.95,
         data="digits (360 test images), 3x128",
         budget="~15 s per arm, 2 CPU",

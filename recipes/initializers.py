@@ -15,8 +15,7 @@ RECIPE = Recipe(
     name="initializers",
     summary="Small, Gaussian, Glorot, He, orthogonal, all-zero: signal scale and broken symmetry",
     lecture="Foundations: initialisation",
-    task="custom",
-    experiment="initializers",
+    probes=("activation_scale", "gradient_norms", "hidden_unit_spread"),
     data=DataSpec(source="digits"),
     model=ModelSpec(
         builder="mlp",
@@ -31,7 +30,7 @@ RECIPE = Recipe(
         verbose="0",
     ),
     expect=ExpectSpec(
-        metric="test_accuracy",
+        metric="accuracy",
         threshold=0.9,
         data="digits (360 test images), Glorot",
         budget="~10 s per initialiser, 2 CPU",

@@ -6,8 +6,7 @@ RECIPE = Recipe(
     name="logistic_regression",
     summary="Sigmoid + binary cross-entropy on two Gaussian blobs; plots the boundary w.x + b = 0",
     lecture="Foundations: linear models",
-    task="custom",
-    experiment="decision_boundary",
+    reports=("decision_boundary",),
     data=DataSpec(source="blobs", options={"num_samples": 400, "num_classes": 2, "std": 1.0}),
     model=ModelSpec(builder="logistic_regression"),
     train=TrainSpec(
@@ -21,7 +20,7 @@ RECIPE = Recipe(
         verbose="0",
     ),
     expect=ExpectSpec(
-        metric="test_accuracy",
+        metric="accuracy",
         threshold=0.95,
         data="blobs (2 classes, std 1.0, 80 test points)",
         budget="~10 s, 2 CPU",

@@ -6,8 +6,7 @@ RECIPE = Recipe(
     name="losses",
     summary="Square error vs cross-entropy on a softmax output, and the multi-class hinge",
     lecture="Foundations: loss functions",
-    task="custom",
-    experiment="losses",
+    reports=("loss_curves",),
     data=DataSpec(source="digits"),
     model=ModelSpec(builder="mlp", options={"hidden_units": (64,), "activation": "sigmoid"}),
     train=TrainSpec(
@@ -20,7 +19,7 @@ RECIPE = Recipe(
         verbose="0",
     ),
     expect=ExpectSpec(
-        metric="test_accuracy",
+        metric="accuracy",
         threshold=0.9,
         data="digits (360 test images), cross-entropy",
         budget="~10 s per loss, 2 CPU",

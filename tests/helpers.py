@@ -15,11 +15,15 @@ Backend-neutral: only :func:`float64` and :func:`autodiff_gradients` dispatch on
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 from keras import ops
+
+from dlrecipes.data.splits import Splits
+from dlrecipes.spec import Recipe
 
 BACKEND = keras.backend.backend()
 
@@ -197,3 +201,50 @@ def check_xla_training_step(layer, x, y, loss="mse"):
     assert np.isfinite(history.history["loss"][0])
     after = [to_numpy(w) for w in model.trainable_weights]
     assert any(not np.allclose(b, a) for b, a in zip(before, after, strict=True))
+
+
+# --------------------------------------------------------------------------- reports
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path: Path, min_bytes: int = 2000) -> None:
+    """``path`` exists, starts with the PNG signature and holds more than a blank canvas."""
+    path = Path(path)
+    assert path.is_file(), path
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, path
+    assert len(data) > min_bytes, (path, len(data))
+
+
+def make_splits(x, y, *, task="classification", num_classes=2, extras=None, source="unit"):
+    """Splits whose train, validation and test arrays are all ``x, y``."""
+    x, y = np.asarray(x), np.asarray(y)
+    return Splits(
+        x_train=x,
+        y_train=y,
+        x_val=x,
+        y_val=y,
+        x_test=x,
+        y_test=y,
+        input_shape=tuple(x.shape[1:]),
+        task=task,
+        num_classes=num_classes if task == "classification" else 0,
+        num_outputs=0 if task == "classification" else int(np.prod(y.shape[1:]) or 1),
+        class_names=tuple(str(i) for i in range(num_classes)) if task == "classification" else (),
+        source=source,
+        extras=dict(extras or {}),
+    )
+
+
+def unit_recipe(**fields):
+    """A small valid :class:`~dlrecipes.recipe.Recipe` named ``unit`` (fields override)."""
+    return Recipe(
+        **{
+            "name": "unit",
+            "summary": "unit",
+            "lecture": "unit",
+            "profiles": {"smoke": {}},
+            **fields,
+        }
+    )

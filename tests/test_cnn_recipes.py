@@ -214,7 +214,7 @@ def test_filters_of_a_connection_table_layer_show_one_kernel_per_map(tmp_path):
 
 def test_feature_maps_of_a_wrapped_model_see_the_standardized_input():
     from dlrecipes.models import convnet
-    from dlrecipes.reports_cnn import base_inputs, base_model, feature_maps_of
+    from dlrecipes.reports.cnn import base_inputs, base_model, feature_maps_of
 
     x = np.random.default_rng(1).uniform(size=(8, 28, 28, 1)).astype("float32")
     base = convnet()

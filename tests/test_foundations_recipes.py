@@ -1,4 +1,4 @@
-"""The Foundations recipes through the real code path (``runner.run`` / ``compare``).
+"""The Foundations recipes through the real code path (``dlrecipes.run`` / ``compare``).
 
 Smoke profiles run by default (seconds each); the default profiles, which check
 the lecture results at full budget, are marked ``slow`` (``pytest -m slow``).
@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from dlrecipes import registry
-from dlrecipes.compare import compare
-from dlrecipes.recipe import Recipe
-from dlrecipes.runner import run
+from dlrecipes.runs import compare, run
+from dlrecipes.spec import Recipe
 
 FOUNDATIONS = (
     "perceptron",
@@ -77,12 +76,16 @@ def test_linear_regression_smoke_matches_closed_form(tmp_path):
 
 
 def test_logistic_regression_smoke_reports_classification(tmp_path):
+    """An ordinary supervised run: the classification report and the decision_boundary
+    report's w . x + b = 0 land in metrics.json."""
     result = run("logistic_regression", smoke=True, out=tmp_path)
-    m = result.metrics["test"]
-    for key in ("test_accuracy", "precision_0", "recall_1", "f1_0", "w1", "w2", "b"):
-        assert key in m
-    report = json.loads((result.run_dir / "classification.json").read_text())
-    assert len(report["confusion_matrix"]) == 2
+    m = result.metrics
+    assert result.recipe.task == "supervised" and 0.5 <= m["test"]["accuracy"] <= 1.0
+    report = m["classification"]
+    assert len(report["confusion_matrix"]) == 2 and set(report["per_class"]) == {"0", "1"}
+    assert report["accuracy"] == pytest.approx(m["test"]["accuracy"], abs=1e-6)
+    boundary = m["reports"]["decision_boundary"]
+    assert {"w1", "w2", "b"} <= set(boundary) and boundary["w1"] != 0.0
     assert {"decision_boundary.png", "confusion_matrix.png"} <= _plots(result.run_dir)
 
 
@@ -130,6 +133,10 @@ def test_comparison_recipe_smoke_one_variant(tmp_path, name, variant):
     result = compare(name, smoke=True, only=[variant], out=tmp_path, quiet=True)
     (row,) = result.rows
     assert row["status"] == "completed" and 0.0 <= row["test_accuracy"] <= 1.0
+    if name == "losses":  # the hinge arm trains on one-hot targets (training.targets)
+        assert row["train_accuracy"] >= 0.0 and "loss_curves.png" in _plots(
+            next(result.compare_dir.glob("hinge/*/*"))
+        )
     if name == "deep_vs_wide":
         assert row["paper_architecture"] == "1x3772" and row["paper_wer_percent"] == 22.5
         assert row["hidden_layers"] == 1

@@ -10,7 +10,8 @@ import pytest
 
 import dlrecipes
 from dlrecipes import registry
-from dlrecipes.recipe import resolve
+from dlrecipes.runs import compare
+from dlrecipes.spec import resolve
 
 SUPERVISED = ("rnn_adding", "lstm_adding", "gru_adding", "lstm_rowmnist", "gru_rowmnist")
 RNN_RECIPES = (*SUPERVISED, "char_lstm", "rnn_vs_lstm_vs_gru")
@@ -47,12 +48,16 @@ def test_supervised_recipe_smoke_run(name, tmp_path):
 
 
 def test_char_lstm_smoke_run_trains_evaluates_and_samples(tmp_path):
+    """An ordinary supervised run judged on its validation loss (nats per character)."""
     result = dlrecipes.run("char_lstm", smoke=True, out=tmp_path)
-    test = _metrics(result)["test"]
-    assert 0 < test["val_loss"] < 10 and test["val_bits_per_char"] == pytest.approx(
-        test["val_loss"] / np.log(2)
-    )
-    assert test["steps"] > 0 and test["vocabulary_size"] > 20
+    metrics = _metrics(result)
+    val_loss = metrics["evaluation"]["val"]["loss"]
+    assert metrics["expect"]["split"] == "val" and metrics["expect"]["value"] == val_loss
+    language = metrics["reports"]["language_model"]
+    assert 0 < val_loss < 10 and language["val_loss"] == val_loss
+    assert language["val_bits_per_char"] == pytest.approx(val_loss / np.log(2))
+    assert metrics["steps"] > 0 and language["vocabulary_size"] > 20
+    assert metrics["classification"] is None  # one prediction per step, not per example
     samples = (result.run_dir / "samples.txt").read_text()
     for tau in (0.5, 0.8, 1.0):
         assert f"--- temperature {tau} ---" in samples
@@ -60,26 +65,24 @@ def test_char_lstm_smoke_run_trains_evaluates_and_samples(tmp_path):
     assert (result.run_dir / "plots" / "learning_curves.png").is_file()
 
 
-def test_rnn_vs_lstm_vs_gru_smoke_run_reports_all_three_cells(tmp_path):
-    result = dlrecipes.run("rnn_vs_lstm_vs_gru", smoke=True, out=tmp_path)
-    metrics = _metrics(result)
-    test = metrics["test"]
-    for cell in ("simple_rnn", "lstm", "gru"):
-        assert np.isfinite(test[f"{cell}_mse"])
-        assert test[f"{cell}_early_late_gradient_ratio_init"] > 0
-        assert (result.run_dir / cell / "model.keras").is_file()
-    assert test["worst_gated_mse"] == max(test["lstm_mse"], test["gru_mse"])
-    assert 0.05 < test["baseline_mse"] < 0.4
-    assert metrics["expect"]["metric"] == "worst_gated_mse"
+def test_rnn_vs_lstm_vs_gru_smoke_compare_reports_all_three_cells(tmp_path):
+    result = compare("rnn_vs_lstm_vs_gru", smoke=True, out=tmp_path, quiet=True)
+    rows = {row["variant"]: row for row in result.rows}
+    assert set(rows) == {"simple_rnn", "lstm", "gru"}
+    for cell, row in rows.items():
+        assert np.isfinite(row["test_mse"]) and row["early_late_gradient_ratio_init"] > 0
+        assert 0.05 < row["predict_mean_mse"] < 0.4  # the baseline report, same data per arm
+        assert row["early_gradient_norm_init"] > 0, cell
+    assert len({row["predict_mean_mse"] for row in rows.values()}) == 1
     for plot in (
-        "loss_curves",
+        "val_loss",
         "early_gradient_norm",
-        "gradient_norms_init",
-        "gradient_norms_trained",
+        "input_gradient_norm_at_init",
+        "input_gradient_norm_at_end",
     ):
-        assert (result.run_dir / "plots" / f"{plot}.png").is_file(), plot
-    norms = np.load(result.run_dir / "gradient_norms.npz")
-    assert norms["lstm_init"].shape == (10,)
+        assert (result.compare_dir / "plots" / f"compare_{plot}.png").is_file(), plot
+    series = result.variants[1].series["early_gradient_norm"]["values"]
+    assert len(series) == 2  # at initialisation and after the one smoke epoch
 
 
 # --------------------------------------------------------------------------- targets (slow)
@@ -87,16 +90,16 @@ def test_rnn_vs_lstm_vs_gru_smoke_run_reports_all_three_cells(tmp_path):
 
 @pytest.mark.slow
 def test_adding_t100_lstm_and_gru_learn_it_and_the_simple_rnn_does_not(tmp_path):
-    result = dlrecipes.run("rnn_vs_lstm_vs_gru", out=tmp_path)
-    test = _metrics(result)["test"]
-    print({k: v for k, v in test.items() if k.endswith(("mse", "ratio_init", "ratio_trained"))})
-    assert test["lstm_mse"] <= 0.01 and test["gru_mse"] <= 0.01
-    assert test["simple_rnn_mse"] > 0.1
+    result = compare("rnn_vs_lstm_vs_gru", out=tmp_path, quiet=True)
+    rows = {row["variant"]: row for row in result.rows}
+    print(result.table())
+    assert rows["lstm"]["test_mse"] <= 0.01 and rows["gru"]["test_mse"] <= 0.01
+    assert rows["simple_rnn"]["test_mse"] > 0.1
     # The vanishing gradient: after training, the gated cells carry gradient back to the
     # first steps; the simple RNN's has vanished (underflows to 0 in float32).
-    assert test["simple_rnn_early_late_gradient_ratio_trained"] < 1e-6
-    assert test["lstm_early_late_gradient_ratio_trained"] > 1e-3
-    assert test["gru_early_late_gradient_ratio_trained"] > 1e-3
+    assert rows["simple_rnn"]["early_late_gradient_ratio_trained"] < 1e-6
+    assert rows["lstm"]["early_late_gradient_ratio_trained"] > 1e-3
+    assert rows["gru"]["early_late_gradient_ratio_trained"] > 1e-3
 
 
 @pytest.mark.slow
@@ -128,9 +131,8 @@ def test_rowmnist_on_digits_reaches_its_expectation(name, tmp_path):
 @pytest.mark.slow
 def test_char_lstm_on_tiny_shakespeare_reaches_1_7_nats(shakespeare_file, tmp_path):
     result = dlrecipes.run("char_lstm", profile="shakespeare", out=tmp_path)
-    test = result.metrics["test"]
-    print(test, result.metrics["wall_time_s"])
-    assert test["val_loss"] <= 1.7
+    print(result.metrics["reports"], result.metrics["wall_time_s"])
+    assert result.metrics["evaluation"]["val"]["loss"] <= 1.7 and result.reached
     samples = (result.run_dir / "samples.txt").read_text()
     assert ":\n" in samples.split("--- temperature 0.5 ---")[1]  # speaker lines of a play
 

@@ -103,7 +103,7 @@ def conv_demo(recipe, run_dir: Path) -> dict:
     """
     from dlrecipes import data as data_sources
     from dlrecipes import models
-    from dlrecipes.reports_cnn import plot_feature_maps
+    from dlrecipes.reports.cnn import plot_feature_maps
 
     image = np.array(models.CONV_DEMO_IMAGE, dtype="float32")  # (6, 6)
     filters = [np.array(f, dtype="float32") for f in models.CONV_DEMO_FILTERS]  # 2 x (3, 3)

@@ -18,6 +18,7 @@ report                 what it writes                                       modu
 ``filters``            ``plots/filters.png``: first convolution's kernels   :mod:`.cnn`
 ``feature_maps``       ``plots/feature_maps.png``: one test image's maps    :mod:`.cnn`
 ``samples``            ``samples.txt``: text from a character model         :mod:`.text`
+``language_model``     validation bits per character and perplexity         :mod:`.text`
 ``baseline``           test MSE of predicting the training mean             :mod:`.regression`
 ``decision_boundary``  ``plots/decision_boundary.png``: 2-D classifier      :mod:`.boundary`
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
@@ -63,6 +64,7 @@ REPORTS: dict[str, str] = {
     "filters": "dlrecipes.reports.cnn:filters",
     "feature_maps": "dlrecipes.reports.cnn:feature_maps",
     "samples": "dlrecipes.reports.text:samples",
+    "language_model": "dlrecipes.reports.text:language_model",
     "baseline": "dlrecipes.reports.regression:baseline",
     "decision_boundary": "dlrecipes.reports.boundary:decision_boundary",
     "loss_curves": "dlrecipes.reports.losses:loss_curves",

@@ -67,8 +67,9 @@ from dlrecipes.spec import RecipeError
 # Keras is imported inside the functions: a recipe check imports this registry,
 # and ``python -m recipes list`` must not import Keras.
 
-#: When a probe runs: ``init`` (built and compiled, before ``fit``) or ``end`` (after training).
-STAGES = ("init", "end")
+#: When a probe runs: ``init`` (built and compiled, before ``fit``), ``epoch`` (after each
+#: training epoch, through a Keras callback the run adds) or ``end`` (after training).
+STAGES = ("init", "epoch", "end")
 #: Examples a probe measures on: the first this many of its split.
 PROBE_BATCH = 256
 #: Where a gradient that underflowed to exactly 0 is drawn on a log axis.
@@ -366,7 +367,7 @@ def _probe_hidden_unit_spread(stage, model, x, y, recipe, run_dir) -> Measuremen
 
 
 #: How each stage is named in plot legends.
-STAGE_LABELS = {"init": "at initialisation", "end": "after training"}
+STAGE_LABELS = {"init": "at initialisation", "epoch": "after an epoch", "end": "after training"}
 
 
 def _probe_input_gradients(stage, model, x, y, recipe, run_dir) -> Measurement:
@@ -392,6 +393,40 @@ def _probe_input_gradients(stage, model, x, y, recipe, run_dir) -> Measurement:
     return Measurement(
         series={f"input_gradient_norm_at_{stage}": series(norms, "time step t", ylabel, True)},
         scalars={scalar: edge_ratio(norms)},
+    )
+
+
+EARLY_SERIES = "early_gradient_norm"
+
+
+def _probe_early_input_gradients(stage, model, x, y, recipe, run_dir) -> Measurement:
+    """Mean ``||dL/dx_t||`` over the first :data:`EDGE_STEPS` steps, at initialisation and
+    after every epoch -> the series ``early_gradient_norm`` (x = epoch + 1, 1 = at
+    initialisation) and ``plots/early_gradient_norm.png``: whether training opens the
+    path along which the gradient reaches the start of the sequence."""
+    from dlrecipes.reports.curves import overlay
+
+    norms = input_gradient_norms(model, x, y, recipe.train.loss)
+    edge = max(1, min(EDGE_STEPS, len(norms) // 2))
+    value = float(np.mean(norms[:edge]))
+    previous = (
+        []
+        if stage == "init"
+        else list(read_series(run_dir).get(EARLY_SERIES, {}).get("values", []))
+    )
+    values = [*previous, value]
+    ylabel = f"mean ||dL/dx_t||, t <= {EDGE_STEPS} (0 drawn at {PLOT_FLOOR:g})"
+    overlay(
+        {recipe.name: np.maximum(np.asarray(values, "float64"), PLOT_FLOOR)},
+        plots_dir(run_dir) / f"{EARLY_SERIES}.png",
+        xlabel="epoch + 1 (1 = initialisation)",
+        ylabel=ylabel,
+        title="gradient reaching the first time steps",
+        log_y=True,
+    )
+    return Measurement(
+        series={EARLY_SERIES: series(values, "epoch + 1 (1 = initialisation)", ylabel, True)},
+        scalars={"early_gradient_norm_init": values[0], "early_gradient_norm_last": value},
     )
 
 
@@ -427,7 +462,18 @@ PROBES: dict[str, Probe] = {
     "input_gradients": Probe(
         ("init", "end"), "test", _probe_input_gradients, "||dL/dx_t|| per time step"
     ),
+    "early_input_gradients": Probe(
+        ("init", "epoch"),
+        "test",
+        _probe_early_input_gradients,
+        "mean ||dL/dx_t|| over the first steps, per epoch",
+    ),
 }
+
+
+def runs_at(names, stage: str) -> bool:
+    """Whether any of the named probes runs at ``stage``."""
+    return any(stage in PROBES[name].stages for name in validate_probes(names))
 
 
 def validate_probes(names) -> tuple[str, ...]:
@@ -455,7 +501,8 @@ def run_probes(names, stage: str, model, splits, recipe, run_dir) -> dict[str, f
 
     Args:
         names: the recipe's ``probes``.
-        stage: ``"init"`` (before ``fit``) or ``"end"`` (after training).
+        stage: ``"init"`` (before ``fit``), ``"epoch"`` (after each epoch) or ``"end"``
+            (after training).
         model: the run's model (possibly the runner's wrapper).
         splits: the run's :class:`~dlrecipes.data.splits.Splits`.
         recipe: the resolved recipe (``train.loss``, ``model.options`` for titles).

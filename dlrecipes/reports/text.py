@@ -173,3 +173,33 @@ def samples(model, splits, recipe, run_dir: Path) -> dict[str, int]:
     (Path(run_dir) / "samples.txt").write_text("\n".join(sections))
     print("\n".join(sections[1:]), flush=True)
     return {"characters": SAMPLE_LENGTH, "temperatures": len(SAMPLE_TEMPERATURES)}
+
+
+def language_model(model, splits, recipe, run_dir: Path) -> dict[str, float]:
+    """Report: the validation loss of a character model in the units the lecture uses.
+
+    The loss is the cross-entropy in nats per character; in bits it is
+    ``loss / ln 2``, and the perplexity ``exp(loss)`` is the number of equally likely
+    characters the model is as unsure as (a uniform guess over ``V`` characters has
+    perplexity ``V``). Measured like the run's own evaluation (inference mode,
+    batches of 256), so ``val_loss`` equals ``evaluation.val.loss`` of ``metrics.json``.
+
+    Returns:
+        ``val_loss``, ``val_bits_per_char``, ``val_perplexity``, ``vocabulary_size``,
+        ``train_windows``.
+    """
+    vocabulary = splits.extras.get("vocabulary")
+    if vocabulary is None or len(splits.x_val) == 0:
+        raise ValueError(
+            "the language_model report needs a character source with a validation split. "
+            f"Received: {splits.source!r} with {len(splits.x_val)} validation windows"
+        )
+    values = model.evaluate(splits.x_val, splits.y_val, batch_size=256, verbose=0, return_dict=True)
+    loss = float(values["loss"])
+    return {
+        "val_loss": loss,
+        "val_bits_per_char": loss / float(np.log(2.0)),
+        "val_perplexity": float(np.exp(loss)),
+        "vocabulary_size": len(vocabulary),
+        "train_windows": len(splits.x_train),
+    }

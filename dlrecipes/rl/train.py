@@ -442,7 +442,7 @@ def _metrics(final: dict[str, Any], counters: _Counters) -> dict[str, Any]:
 
 def _plots(run_dir: Path, recipe: Recipe, agent: Agent, best_params: Params, eval_history) -> None:
     """``returns.png`` for every agent; ``policy.png`` for one that keeps a table."""
-    from dlrecipes.rl import plots
+    from dlrecipes.reports import rl as plots
 
     spec = recipe.agent
     log = EpisodeLog.read(run_dir / "episodes.csv")

@@ -167,7 +167,7 @@ def _read_series(run_dir: Path) -> dict[str, dict]:
 
 def _supervised_row(metrics: dict, recipe: Recipe) -> dict[str, Any]:
     """Final-model metrics per split (the run's own evaluation, in inference mode),
-    per-class scores, gap, and the probes' scalars."""
+    per-class scores, gap, and the scalars of the run's probes and reports."""
     evaluation = metrics.get("evaluation") or {}
     row: dict[str, Any] = {}
     for split in ("train", "val"):
@@ -179,6 +179,8 @@ def _supervised_row(metrics: dict, recipe: Recipe) -> dict[str, Any]:
     row["epochs"] = metrics.get("epochs_run")
     row["parameters"] = metrics.get("parameters", {}).get("trainable")
     row.update({k: v for k, v in (metrics.get("probes") or {}).items() if _scalar(v)})
+    for values in (metrics.get("reports") or {}).values():  # e.g. the paper's number beside
+        row.update({k: v for k, v in (values or {}).items() if _scalar(v)})
     report = metrics.get("classification") or {}
     for name, scores in (report.get("per_class") or {}).items():
         for score in ("precision", "recall", "f1"):
@@ -249,7 +251,7 @@ def _curve_order(keys: list[str], headline: str) -> list[str]:
 
 
 def _write_plots(compare_dir: Path, recipe: Recipe, variants: list[VariantResult]) -> list[Path]:
-    from dlrecipes import plots
+    from dlrecipes.reports.curves import overlay
 
     plot_dir = compare_dir / "plots"
     plot_dir.mkdir(exist_ok=True)
@@ -263,7 +265,7 @@ def _write_plots(compare_dir: Path, recipe: Recipe, variants: list[VariantResult
         values = [x for c in curves.values() for x in c]
         log_y = "loss" in key and values and min(values) > 0
         path = plot_dir / f"compare_{key}.png"
-        plots.overlay(
+        overlay(
             curves,
             path,
             xlabel="epoch",
@@ -286,7 +288,7 @@ def _write_plots(compare_dir: Path, recipe: Recipe, variants: list[VariantResult
                 for label, c in curves.items()
             }
         path = plot_dir / f"compare_{name}.png"
-        plots.overlay(
+        overlay(
             curves,
             path,
             xlabel=meta.get("xlabel", ""),

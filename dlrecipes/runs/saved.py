@@ -53,6 +53,7 @@ def evaluate(run_dir: str | Path, data: str | None = None, split: str = "test") 
     """
     from dlrecipes import data as data_sources
     from dlrecipes.training import compile_model
+    from dlrecipes.training.targets import targets_for_loss
 
     run_dir = Path(run_dir)
     if not (run_dir / "recipe.toml").is_file():
@@ -80,6 +81,7 @@ def evaluate(run_dir: str | Path, data: str | None = None, split: str = "test") 
             f"the model expects inputs of shape {expected}; {spec.source!r} gives "
             f"{splits.input_shape} after the recipe's preprocessing"
         )
+    splits = targets_for_loss(splits, recipe.train.loss)
     compile_model(model, recipe.train, len(splits.x_train))
     result = evaluate_model(model, splits, recipe, split)
     return {

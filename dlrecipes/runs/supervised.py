@@ -35,15 +35,33 @@ def _probes(recipe: Recipe, stage: str, model, splits, run_dir: Path) -> dict[st
     return probes.run_probes(recipe.probes, stage, model, splits, recipe, run_dir)
 
 
+def _epoch_probes(recipe: Recipe, model, splits, run_dir: Path, probed: dict) -> list:
+    """A Keras callback running the probes of stage ``epoch`` after every epoch (none if no
+    probe of the recipe runs per epoch); their latest scalars land in ``probed``."""
+    if not recipe.probes:
+        return []
+    import keras
+
+    from dlrecipes.reports import probes
+
+    if not probes.runs_at(recipe.probes, "epoch"):
+        return []
+
+    def on_epoch_end(epoch, logs=None):
+        probed.update(probes.run_probes(recipe.probes, "epoch", model, splits, recipe, run_dir))
+
+    return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+
+
 def _plots(recipe: Recipe, history: dict, report: dict | None, splits, run_dir: Path) -> None:
     import numpy as np
 
-    from dlrecipes import plots
+    from dlrecipes.reports import curves
 
     (run_dir / "plots").mkdir(exist_ok=True)
-    plots.learning_curves(history, run_dir / "plots" / "learning_curves.png", title=recipe.name)
+    curves.learning_curves(history, run_dir / "plots" / "learning_curves.png", title=recipe.name)
     if report is not None:
-        plots.confusion_matrix(
+        curves.confusion_matrix(
             np.array(report["confusion_matrix"]),
             splits.class_names,
             run_dir / "plots" / "confusion_matrix.png",
@@ -75,7 +93,9 @@ def _metrics(recipe, run_dir, model, splits, fitted, test, evaluation, extra, st
         "val": val,
         "train": {k: v for k, v in last.items() if not k.startswith("val_")},
         "classification": test["report"],
-        "expect": expectation(recipe, {"test": test["metrics"], "val": val}, applies),
+        "expect": expectation(
+            recipe, {"test": test["metrics"], "val": evaluation.get("val", val)}, applies
+        ),
         "evaluation": evaluation,
         **extra,
         # what Keras actually compiled with (layers such as RandomRotation turn XLA off)
@@ -106,11 +126,12 @@ def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> Run
     from dlrecipes.evaluation import evaluate_model
     from dlrecipes.models.build import build_model
     from dlrecipes.training import compile_model, fit, precision_policy, set_seed
+    from dlrecipes.training.targets import targets_for_loss
 
     recipe = resolved.recipe
     _check_names(recipe)
     set_seed(recipe.seed, recipe.train.jit_compile)
-    splits = data_sources.load(recipe.data, seed=recipe.seed)
+    splits = targets_for_loss(data_sources.load(recipe.data, seed=recipe.seed), recipe.train.loss)
     with precision_policy(recipe.train.mixed_precision):
         model = build_model(recipe, splits)
         compile_model(model, recipe.train, len(splits.x_train))
@@ -120,7 +141,13 @@ def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> Run
             print(f"[{recipe.name}] {splits.summary()}", flush=True)
             probed = _probes(recipe, "init", model, splits, run_dir)
             fitted = fit(
-                model, splits, recipe.train, run_dir, resume=resolved.resumed, verbose=verbose
+                model,
+                splits,
+                recipe.train,
+                run_dir,
+                resume=resolved.resumed,
+                verbose=verbose,
+                callbacks=_epoch_probes(recipe, model, splits, run_dir, probed),
             )
             test = evaluate_model(model, splits, recipe, "test")
             evaluation = _evaluate_all(model, splits, recipe, test)

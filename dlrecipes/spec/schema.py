@@ -299,14 +299,20 @@ class AgentSpec:
         options: algorithm hyperparameters (see :mod:`dlrecipes.rl`).
     """
 
-    algorithm: str = "dqn"
-    env_id: str = "CartPole-v1"
+    algorithm: str = ""
+    env_id: str = ""
     env_options: Mapping[str, Any] = field(default_factory=FrozenDict)
     total_steps: int = 50_000
     options: Mapping[str, Any] = field(default_factory=FrozenDict)
 
     def __post_init__(self):
         _freeze_fields(self, "env_options", "options")
+        for name in ("algorithm", "env_id"):  # no environment's defaults in the library
+            if not getattr(self, name):
+                raise RecipeError(
+                    f"agent.{name} must be set (e.g. algorithm = 'dqn', env_id = "
+                    f"'CartPole-v1'). Received: agent.{name}={getattr(self, name)!r}"
+                )
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,15 @@ class RecipeHyperModel(keras_tuner.HyperModel):
 
     @property
     def splits(self):
-        """The data every trial trains on (loaded on first use)."""
+        """The data every trial trains on (loaded on first use), with targets in the form
+        the recipe's loss expects (:func:`dlrecipes.training.targets.targets_for_loss`)."""
+        from dlrecipes.training.targets import targets_for_loss
+
         if self._splits is None:
             from dlrecipes import data
 
             self._splits = data.load(self.recipe.data, seed=self.recipe.seed)
+        self._splits = targets_for_loss(self._splits, self.recipe.train.loss)
         return self._splits
 
     def values(self, hp) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlrecipes.reports.search import plot_search
 from dlrecipes.runs import prepare, run, summary_line
 from dlrecipes.spec import Recipe, RecipeError, Resolved, recipe_to_toml, resolve, to_dict
 from dlrecipes.tuning import distributed
@@ -19,7 +20,6 @@ from dlrecipes.tuning.results import (
     RESULTS_NAME,
     best_row,
     format_table,
-    plot_search,
     read_trials,
     write_csv,
 )

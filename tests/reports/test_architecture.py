@@ -9,7 +9,7 @@ import numpy as np
 from dlrecipes.models import matched_mlp
 from dlrecipes.reports.architecture import SEIDE_2011_WER, deep_vs_wide
 from dlrecipes.spec import ModelSpec
-from tests.reports.helpers import make_splits, unit_recipe
+from tests.helpers import make_splits, unit_recipe
 
 
 def _splits():

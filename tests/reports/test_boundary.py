@@ -9,7 +9,7 @@ import pytest
 from dlrecipes.reports.boundary import decision_boundary, draw_boundary
 from dlrecipes.reports.figures import pyplot, save
 from dlrecipes.spec import DataSpec, RecipeError
-from tests.reports.helpers import assert_png, make_splits, unit_recipe
+from tests.helpers import assert_png, make_splits, unit_recipe
 
 
 def _logistic(weights, bias):

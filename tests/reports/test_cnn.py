@@ -8,7 +8,7 @@ import pytest
 
 from dlrecipes import reports
 from dlrecipes.reports import cnn
-from tests.reports.helpers import assert_png, make_splits, unit_recipe
+from tests.helpers import assert_png, make_splits, unit_recipe
 
 
 def _digits(count=2, size=32, seed=0):
@@ -81,11 +81,3 @@ def test_feature_maps_of_a_wrapped_model_see_the_standardized_input():
     by_hand = cross_correlate(expected[0, :, :, 0], conv.get_weights()[0][:, :, 0, 0])
     by_hand = np.maximum(by_hand + conv.get_weights()[1][0], 0.0)  # bias, ReLU
     np.testing.assert_allclose(maps["conv_1"][:, :, 0], by_hand, rtol=1e-4, atol=1e-4)
-
-
-def test_the_old_module_is_a_shim_over_this_one():
-    from dlrecipes import reports_cnn
-
-    assert reports_cnn.filters is cnn.filters
-    assert reports_cnn.plot_feature_maps is cnn.plot_feature_maps
-    assert reports_cnn.base_inputs is cnn.base_inputs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlrecipes.reports import curves
-from tests.reports.helpers import assert_png
+from tests.helpers import assert_png
 
 
 def test_learning_curves_write_a_png(tmp_path):
@@ -34,13 +34,3 @@ def test_overlay_on_a_log_axis_writes_a_png(tmp_path):
         log_y=True,
     )
     assert_png(tmp_path / "overlay.png")
-
-
-def test_the_old_module_is_a_shim_over_this_one():
-    from dlrecipes import plots
-    from dlrecipes.reports import figures
-
-    assert plots.learning_curves is curves.learning_curves
-    assert plots.confusion_matrix is curves.confusion_matrix
-    assert plots.overlay is curves.overlay
-    assert plots._pyplot is figures.pyplot

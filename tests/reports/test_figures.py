@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib
 
 from dlrecipes.reports import figures
-from tests.reports.helpers import assert_png
+from tests.helpers import assert_png
 
 
 def test_pyplot_uses_the_agg_backend():

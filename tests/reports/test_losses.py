@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlrecipes.reports.losses import loss_curves, plot_loss_curves
-from tests.reports.helpers import assert_png
+from tests.helpers import assert_png
 
 
 def test_plot_loss_curves_writes_a_png(tmp_path):

@@ -11,7 +11,7 @@ from dlrecipes import reports
 from dlrecipes.reports.registry import check_names
 from dlrecipes.spec import RecipeError
 from dlrecipes.spec.lookup import lookup
-from tests.reports.helpers import make_splits, unit_recipe
+from tests.helpers import make_splits, unit_recipe
 
 
 def test_every_registered_report_imports_and_is_named_after_its_entry():

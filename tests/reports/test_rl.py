@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlrecipes.reports import rl
-from tests.reports.helpers import assert_png
+from tests.helpers import assert_png
 
 
 def test_returns_write_a_png(tmp_path):
@@ -46,10 +46,3 @@ def test_policy_table_of_another_environment_is_the_q_table(tmp_path):
     q_table = np.random.default_rng(0).normal(size=(500, 6))
     rl.policy_table(q_table, env, "Unit-v0", tmp_path / "policy.png")
     assert_png(tmp_path / "policy.png")
-
-
-def test_the_old_module_is_a_shim_over_this_one():
-    from dlrecipes.rl import plots
-
-    assert plots.returns is rl.returns and plots.policy_table is rl.policy_table
-    assert plots.ACTION_ARROWS is rl.ACTION_ARROWS

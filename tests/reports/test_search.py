@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlrecipes.reports.search import plot_search
-from tests.reports.helpers import assert_png
+from tests.helpers import assert_png
 
 
 def test_plot_search_writes_a_png_with_failed_trials(tmp_path):

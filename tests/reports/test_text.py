@@ -9,7 +9,7 @@ import pytest
 from dlrecipes import reports
 from dlrecipes.models.rnn import char_language_model
 from dlrecipes.reports import text
-from tests.reports.helpers import make_splits, unit_recipe
+from tests.helpers import make_splits, unit_recipe
 
 VOCABULARY = "abcdefg"
 
@@ -90,14 +90,3 @@ def test_samples_report_needs_a_character_source(tmp_path):
     splits = make_splits(np.zeros((2, 3), "float32"), np.array([0, 1]))
     with pytest.raises(ValueError, match="needs a character source .* Received: 'unit'"):
         text.samples(None, splits, unit_recipe(), tmp_path)
-
-
-def test_samples_match_the_old_implementation(tmp_path):
-    from dlrecipes.experiments import rnn
-
-    model = char_language_model((12,), len(VOCABULARY), units=8, embedding_dim=4)
-    prompt = _char_splits().x_test[0]
-    np.testing.assert_array_equal(
-        text.sample_characters(model, prompt, 20, seed=3),
-        rnn.sample_characters(model, prompt, 20, seed=3),
-    )
