@@ -74,7 +74,7 @@ FIELDS = (
 
 def _task_recipe(task: str):
     from dlrecipes import registry
-    from dlrecipes.recipe import resolve
+    from dlrecipes.spec import resolve
 
     name, profile, _, _ = TASKS[task]
     recipe = resolve(registry.get(name), profile=profile)
@@ -88,8 +88,8 @@ def _measure(task: str, splits, recipe, cell: str, jit_compile: bool, steps: int
     import keras
     import numpy as np
 
-    from dlrecipes.recipe import with_overrides
-    from dlrecipes.runner import build_model
+    from dlrecipes.spec import with_overrides
+    from dlrecipes.models.build import build_model
     from dlrecipes.training import compile_model, set_seed
 
     class Clock(keras.callbacks.Callback):

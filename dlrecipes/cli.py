@@ -165,9 +165,11 @@ def cmd_describe(args) -> int:
         return 0
     from dlrecipes import data
     from dlrecipes.models.build import build_model, parameter_counts
+    from dlrecipes.training import precision_policy
 
     splits = data.load(recipe.data, seed=recipe.seed)
-    model = build_model(recipe, splits)
+    with precision_policy(recipe.train.mixed_precision):
+        model = build_model(recipe, splits)
     print(f"# data: {splits.summary()}")
     model.summary(expand_nested=True)
     counts = parameter_counts(model)

@@ -8,7 +8,7 @@ Every notebook in ``notebooks/`` starts with::
     nb  # prints the setting and the output directory
 
 and then calls ``nb.run`` / ``nb.compare`` / ``nb.tune`` instead of
-``dlrecipes.run`` / ``dlrecipes.compare.compare`` / ``dlrecipes.tuning.tune``:
+``dlrecipes.run`` / ``dlrecipes.runs.compare`` / ``dlrecipes.tuning.tune``:
 
 - **class setting** (the default): the recipe's own configuration, plus the
   ``lighter`` overrides a notebook states in the call (so that a notebook runs in
@@ -117,6 +117,30 @@ def changed_settings(recipe) -> list[str]:
         for key in set(base) | set(resolved)
         if base.get(key) != resolved.get(key) and key not in ("train.verbose", "seed")
     )
+
+
+def reported_values(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's scalars under one flat name each, as a notebook asks for them.
+
+    ``val_loss`` / ``train_accuracy`` (the run's evaluation of each split), the
+    probes' and reports' scalars (``grad_norm_first``, ``w1``, ``val_bits_per_char``),
+    ``macro_f1``, and the test metrics by their own names (``accuracy``) and with the
+    split (``test_accuracy``).
+    """
+    values: dict[str, Any] = {}
+    evaluation = metrics.get("evaluation") or {}
+    for split in ("train", "val", "test"):
+        values.update({f"{split}_{k}": v for k, v in (evaluation.get(split) or {}).items()})
+    values.update({k: v for k, v in evaluation.items() if not isinstance(v, Mapping)})
+    if (metrics.get("classification") or {}).get("macro_f1") is not None:
+        values["macro_f1"] = metrics["classification"]["macro_f1"]
+    values.update(metrics.get("probes") or {})
+    for report in (metrics.get("reports") or {}).values():
+        values.update(report or {})
+    test = metrics.get("test") or {}
+    values.update({f"test_{k}": v for k, v in test.items() if not k.startswith("test_")})
+    values.update(test)
+    return values
 
 
 def _quiet_import_keras() -> None:
@@ -248,7 +272,8 @@ class Notebook:
         return tune(recipe, trials=count, **self._arguments(overrides, lighter, kwargs))
 
     def report(self, result, *keys: str) -> None:
-        """Print a run's summary line and the test metrics named ``keys`` (all when none)."""
+        """Print a run's summary line and the metrics named ``keys`` (the test metrics when
+        none): any name of :func:`reported_values`."""
         from dlrecipes.runs import summary_line
 
         print(summary_line(result))
@@ -260,10 +285,11 @@ class Notebook:
                 "the expectation is stated for the defaults"
             )
         test = result.metrics.get("test", {})
+        known = reported_values(result.metrics)
         for key in keys or [k for k, v in test.items() if isinstance(v, (int, float))]:
-            if key not in test:
-                raise KeyError(f"no test metric {key!r}; the run has: {', '.join(sorted(test))}")
-            value = test[key]
+            if key not in known:
+                raise KeyError(f"no metric {key!r}; the run has: {', '.join(sorted(known))}")
+            value = known[key]
             print(f"  {key} = {value:.6g}" if isinstance(value, float) else f"  {key} = {value}")
 
     def show(self, where, *names: str, width: int | None = None):

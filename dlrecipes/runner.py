@@ -4,7 +4,8 @@ evaluation helpers it used to hold). New code imports from those modules."""
 from dlrecipes.evaluation import classification_report, evaluate_model, predicted_classes
 from dlrecipes.models.build import build_model, builder_kwargs, parameter_counts
 from dlrecipes.runs.directory import make_run_dir, versions
-from dlrecipes.runs.launch import RunResult, prepare, prepare_recipe, run
+from dlrecipes.runs.launch import prepare, prepare_recipe, run
+from dlrecipes.runs.result import RunResult
 from dlrecipes.runs.saved import evaluate, load_run_model
 from dlrecipes.runs.summary import summary_line
 from dlrecipes.spec import expectation_applies

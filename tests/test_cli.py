@@ -89,6 +89,20 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, mess
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("metrics.json"))
 
 
+@pytest.mark.parametrize("command", ["run", "describe", "compare", "tune"])
+def test_a_set_without_equals_is_the_same_one_line_error_in_every_command(
+    command, tmp_path, capsys
+):
+    """One override parser: ``--set train.epochs`` (no ``=``) never becomes ``''``."""
+    args = [command, "optimizers", "--set", "train.epochs"]
+    if command != "describe":
+        args += ["--out", str(tmp_path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: --set expects key=value. Received: 'train.epochs'"]
+    assert not any(tmp_path.rglob("*"))
+
+
 def test_toml_syntax_error_and_offline_dataset_exit_2(tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("[train\n")

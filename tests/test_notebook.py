@@ -166,7 +166,7 @@ def test_smoke_notebook_run_goes_through_the_recipe_smoke_profile(tmp_path):
 
 
 def test_changed_settings_lists_what_a_run_changes_from_the_defaults():
-    from dlrecipes.runner import prepare_recipe
+    from dlrecipes.runs import prepare_recipe
 
     lighter = prepare_recipe("rnn_vs_lstm_vs_gru", overrides={"data.options.length": 50})
     assert notebook.changed_settings(lighter) == ["data.options.length"]
@@ -177,7 +177,7 @@ def test_changed_settings_lists_what_a_run_changes_from_the_defaults():
 def test_report_notes_changed_settings_unless_the_expectation_was_restated(capsys):
     from types import SimpleNamespace
 
-    from dlrecipes.runner import prepare_recipe
+    from dlrecipes.runs import prepare_recipe
 
     def report(recipe):
         metrics = {

@@ -12,7 +12,8 @@ neither TensorFlow nor Keras.
 """
 
 from dlrecipes.runs.comparison import CompareResult, VariantResult, compare
-from dlrecipes.runs.launch import RunResult, prepare, prepare_recipe, run
+from dlrecipes.runs.launch import prepare, prepare_recipe, run
+from dlrecipes.runs.result import RunResult
 from dlrecipes.runs.saved import evaluate, load_run_model
 from dlrecipes.runs.summary import summary_line
 

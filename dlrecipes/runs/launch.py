@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from dlrecipes import registry  # noqa: E402
 from dlrecipes.runs import directory  # noqa: E402
+from dlrecipes.runs.result import RunResult  # noqa: E402
 from dlrecipes.spec import (  # noqa: E402
     Recipe,
     RecipeError,
@@ -35,30 +34,6 @@ from dlrecipes.spec import (  # noqa: E402
     resolve,
     resolve_run,
 )
-
-
-@dataclass
-class RunResult:
-    """What a run produced.
-
-    Attributes:
-        run_dir: the run directory.
-        recipe: the resolved recipe.
-        metrics: the content of ``metrics.json``.
-        history: per-epoch values (``loss``, ``val_accuracy``, ...).
-        model: the trained ``keras.Model`` (``None`` for RL runs).
-    """
-
-    run_dir: Path
-    recipe: Recipe
-    metrics: dict[str, Any]
-    history: dict[str, list[float]] = field(default_factory=dict)
-    model: Any = None
-
-    @property
-    def reached(self) -> bool | None:
-        """Whether the recipe's expectation was met."""
-        return self.metrics.get("expect", {}).get("reached")
 
 
 def prepare(

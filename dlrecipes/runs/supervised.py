@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dlrecipes.runs import directory
-from dlrecipes.runs.launch import RunResult
+from dlrecipes.runs.result import RunResult
 from dlrecipes.spec import Recipe, Resolved
 
 

@@ -19,7 +19,7 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     ``build(hp)`` declares each hyperparameter of the search space on ``hp`` (named
     by its dotted path, e.g. ``train.learning_rate``), resolves the recipe with
     those values as overrides (the engine's own validation), then calls
-    :func:`dlrecipes.runner.build_model` and :func:`dlrecipes.training.compile_model`.
+    :func:`dlrecipes.models.build.build_model` and :func:`dlrecipes.training.compile_model`.
     ``fit(hp, model)`` calls :func:`dlrecipes.training.fit` with the trial's batch
     size and epochs, so batch size and epochs are tunable like any other field.
     There is no second training path: a trial with given values trains exactly

@@ -46,7 +46,7 @@ class TuneResult:
             rebuilds its recipe.
         default_score: the objective of the recipe's own configuration, when measured.
         retrained: the run of the best configuration on train + validation
-            (a :class:`dlrecipes.runner.RunResult`), with ``--retrain-best``.
+            (a :class:`dlrecipes.runs.RunResult`), with ``--retrain-best``.
         results_csv, plot: the table and the figure in the search directory.
         wall_seconds: time this call took.
     """
