@@ -88,8 +88,8 @@ def _measure(task: str, splits, recipe, cell: str, jit_compile: bool, steps: int
     import keras
     import numpy as np
 
-    from dlrecipes.spec import with_overrides
     from dlrecipes.models.build import build_model
+    from dlrecipes.spec import with_overrides
     from dlrecipes.training import compile_model, set_seed
 
     class Clock(keras.callbacks.Callback):
