@@ -212,31 +212,6 @@ def test_filters_of_a_connection_table_layer_show_one_kernel_per_map(tmp_path):
     assert result == {"layer": "C3", "num_filters": 16, "kernel_size": [5, 5]}
 
 
-def test_feature_maps_of_a_wrapped_model_see_the_standardized_input():
-    from dlrecipes.models import convnet
-    from dlrecipes.reports.cnn import base_inputs, base_model, feature_maps_of
-
-    x = np.random.default_rng(1).uniform(size=(8, 28, 28, 1)).astype("float32")
-    base = convnet()
-    inputs = keras.Input((28, 28, 1))
-    normalization = keras.layers.Normalization(axis=-1)
-    normalization.adapt(x)
-    shifted = keras.layers.RandomTranslation(0.2, 0.2)(inputs)
-    wrapped = keras.Model(inputs, base(normalization(shifted)))
-    assert base_model(wrapped) is base and base_model(base) is base
-    expected = (x - x.mean()) / x.std()
-    np.testing.assert_allclose(base_inputs(wrapped, x), expected, rtol=1e-3, atol=1e-3)
-    maps = feature_maps_of(wrapped, x[0])
-    np.testing.assert_allclose(maps["input"], expected[0], rtol=1e-3, atol=1e-3)
-    conv = base.get_layer("conv_1")
-    by_hand = cross_correlate(expected[0, :, :, 0], conv.get_weights()[0][:, :, 0, 0])
-    by_hand = np.maximum(by_hand + conv.get_weights()[1][0], 0.0)  # bias, ReLU
-    np.testing.assert_allclose(maps["conv_1"][:, :, 0], by_hand, rtol=1e-4, atol=1e-4)
-
-
-# --------------------------------------------------------------------------- targets (slow)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CNN_RECIPES)
 def test_digits_target_is_reached(name, tmp_path):

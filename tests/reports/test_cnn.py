@@ -74,7 +74,9 @@ def test_feature_maps_of_a_wrapped_model_see_the_standardized_input():
     normalization.adapt(x)
     shifted = keras.layers.RandomTranslation(0.2, 0.2)(inputs)
     wrapped = keras.Model(inputs, base(normalization(shifted)))
+    assert cnn.base_model(wrapped) is base and cnn.base_model(base) is base
     expected = (x - x.mean()) / x.std()
+    np.testing.assert_allclose(cnn.base_inputs(wrapped, x), expected, rtol=1e-3, atol=1e-3)
     maps = cnn.feature_maps_of(wrapped, x[0])
     np.testing.assert_allclose(maps["input"], expected[0], rtol=1e-3, atol=1e-3)
     conv = base.get_layer("conv_1")
