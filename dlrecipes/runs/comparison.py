@@ -44,12 +44,32 @@ import json
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlrecipes import stats
 from dlrecipes.runs import directory
 from dlrecipes.runs.launch import prepare, run
+from dlrecipes.runs.seeds import (
+    SeedRun,
+    Task,
+    execute,
+    headline_key,
+    metric_row,
+    new_group,
+    parse_seeds,
+    plan_tasks,
+    read_history,
+    resume_group,
+    summarize_runs,
+    task_resolved,
+    threads_per_job,
+    write_curves,
+    write_report,
+    write_summary,
+)
 from dlrecipes.spec import Recipe, RecipeError, Resolved, Variant
 from dlrecipes.spec.lookup import suggest_names
 
@@ -88,6 +108,7 @@ class CompareResult:
     variants: list[VariantResult]
     csv_path: Path
     plots: list[Path]
+    report: Path | None = None
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -132,28 +153,6 @@ def _select(recipe: Recipe, only) -> list[Variant]:
     return [v for v in recipe.variants if not wanted or v.name in wanted]
 
 
-def _scalar(value: Any) -> bool:
-    return isinstance(value, (int, float, str, bool)) and not isinstance(value, dict)
-
-
-def _read_history(run_dir: Path) -> dict[str, list[float]]:
-    path = run_dir / "history.csv"
-    if not path.is_file():
-        return {}
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    history: dict[str, list[float]] = {}
-    for row in rows:
-        for key, value in row.items():
-            if key == "epoch" or value in (None, ""):
-                continue
-            try:
-                history.setdefault(key, []).append(float(value))
-            except ValueError:
-                continue
-    return history
-
-
 def _read_series(run_dir: Path) -> dict[str, dict]:
     path = run_dir / "series.json"
     if not path.is_file():
@@ -163,41 +162,6 @@ def _read_series(run_dir: Path) -> dict[str, dict]:
     except ValueError:
         return {}
     return {k: v for k, v in data.items() if isinstance(v, dict) and "values" in v}
-
-
-def _supervised_row(metrics: dict, recipe: Recipe) -> dict[str, Any]:
-    """Final-model metrics per split (the run's own evaluation, in inference mode),
-    per-class scores, gap, and the scalars of the run's probes and reports."""
-    evaluation = metrics.get("evaluation") or {}
-    row: dict[str, Any] = {}
-    for split in ("train", "val"):
-        row.update({f"{split}_{k}": v for k, v in (evaluation.get(split) or {}).items()})
-    row.update({f"test_{k}": float(v) for k, v in metrics.get("test", {}).items()})
-    for key in ("gap", "loss_gap"):
-        if key in evaluation:
-            row[key] = evaluation[key]
-    row["epochs"] = metrics.get("epochs_run")
-    row["parameters"] = metrics.get("parameters", {}).get("trainable")
-    row.update({k: v for k, v in (metrics.get("probes") or {}).items() if _scalar(v)})
-    for values in (metrics.get("reports") or {}).values():  # e.g. the paper's number beside
-        row.update({k: v for k, v in (values or {}).items() if _scalar(v)})
-    report = metrics.get("classification") or {}
-    for name, scores in (report.get("per_class") or {}).items():
-        for score in ("precision", "recall", "f1"):
-            row[f"{score}_{name}"] = scores[score]
-    return row
-
-
-def _row(result, recipe: Recipe) -> dict[str, Any]:
-    if recipe.task == "supervised":
-        row = _supervised_row(result.metrics, recipe)
-    else:
-        row = {k: v for k, v in (result.metrics.get("test") or {}).items() if _scalar(v)}
-    row["wall_time_s"] = result.metrics.get("wall_time_s")
-    reached = result.metrics.get("expect", {}).get("reached")
-    if reached is not None:
-        row["reached"] = reached
-    return row
 
 
 def _format(value: Any) -> str:
@@ -321,8 +285,8 @@ def _run_arm(variant, arm: Resolved, index, count, compare_dir, verbose, say) ->
         }
         say(f"  {variant.name}: diverged ({error})")
         return VariantResult(variant.name, overrides, row)
-    row = {"status": "completed", **_row(result, arm.recipe)}
-    history = result.history or _read_history(result.run_dir)
+    row = {"status": "completed", **metric_row(result.metrics, arm.recipe)}
+    history = result.history or read_history(result.run_dir)
     say(f"  {variant.name}: done in {row.get('wall_time_s') or 0:.1f} s -> {result.run_dir}")
     return VariantResult(
         variant.name, overrides, row, history, _read_series(result.run_dir), result.run_dir
@@ -341,8 +305,16 @@ def compare(
     only=(),
     verbose: str | int = 0,
     quiet: bool = False,
-) -> CompareResult:
+    seeds: str | int | Sequence[int] | None = None,
+    jobs: int = 1,
+    reference: str | None = None,
+    resume: str | Path | None = None,
+    report: bool = True,
+) -> CompareResult | SeedsComparison:
     """Run a recipe's variants with the same seed, data and budget; write one table and plots.
+
+    With ``seeds`` (or ``resume``) every variant runs with every seed and the result
+    is :func:`compare_seeds`'s: intervals, paired tests and verdicts.
 
     Args:
         recipe: a built-in name, a ``.toml`` / ``.py`` path or a :class:`Recipe`.
@@ -355,14 +327,36 @@ def compare(
         only: run only these variant names (an iterable; items may be comma-separated).
         verbose: Keras progress output of supervised variants (0 = silent).
         quiet: do not print progress lines and the table.
+        seeds, jobs, reference, resume, report: over seeds, see :func:`compare_seeds`.
 
     Returns:
-        A :class:`CompareResult`.
+        A :class:`CompareResult` (one seed), or a :class:`SeedsComparison`.
 
     Raises:
         RecipeError: the recipe has no variants, an unknown name in ``only``, or a
             variant whose overrides do not resolve (nothing is run or written).
     """
+    if seeds is not None or resume is not None:
+        if seed is not None:
+            raise RecipeError("give either --seed or --seeds, not both")
+        return compare_seeds(
+            recipe,
+            seeds=seeds,
+            jobs=jobs,
+            reference=reference,
+            profile=profile,
+            smoke=smoke,
+            config=config,
+            overrides=overrides,
+            out=out,
+            only=only,
+            resume=resume,
+            verbose=verbose,
+            quiet=quiet,
+            report=report,
+        )
+    if jobs != 1 or reference is not None:
+        raise RecipeError("--jobs and --reference need --seeds (one seed runs each arm once)")
     resolved = (
         recipe
         if isinstance(recipe, Resolved)
@@ -411,7 +405,426 @@ def compare(
     }
     (compare_dir / "compare.json").write_text(json.dumps(summary, indent=2, default=str))
     outcome = CompareResult(compare_dir, base, results, csv_path, plot_paths)
+    if report:
+        outcome.report = write_report(compare_dir)
     say("")
     say(outcome.table())
     say(f"\ncompare directory: {compare_dir}")
+    if outcome.report is not None:
+        say(f"report: {outcome.report}")
     return outcome
+
+
+# ----------------------------------------------------------------------------- over seeds
+
+#: What a declared reference arm is called in a recipe module (``REFERENCE_VARIANT = "glorot"``).
+REFERENCE_ATTRIBUTE = "REFERENCE_VARIANT"
+
+
+def reference_variant(
+    resolved: Resolved, variants: Sequence[Variant], explicit: str | None = None
+) -> str:
+    """The arm every other arm is tested against.
+
+    In order: ``explicit`` (``--reference NAME``); the recipe module's
+    ``REFERENCE_VARIANT`` (for a recipe whose defaults no variant restates, such as
+    ``initializers``: Glorot); the variant that changes nothing in the resolved
+    recipe (``adam`` in ``optimizers``: the recipe's defaults); the first variant.
+
+    Raises:
+        RecipeError: ``explicit`` is not one of ``variants``.
+    """
+    names = [v.name for v in variants]
+    if explicit is not None:
+        if explicit not in names:
+            raise RecipeError(
+                f"--reference {explicit!r} is not a compared variant of recipe "
+                f"{resolved.recipe.name!r}.{suggest_names(explicit, names)} "
+                f"Expected one of: {', '.join(names)}"
+            )
+        return explicit
+    declared = _declared_reference(resolved.base.name)
+    if declared in names:
+        return declared
+    for variant in variants:
+        if resolved.with_overrides(variant.overrides).recipe == resolved.recipe:
+            return variant.name
+    return names[0]
+
+
+def _declared_reference(name: str) -> str | None:
+    import importlib
+
+    from dlrecipes import registry
+
+    if name not in registry.names():
+        return None
+    return getattr(importlib.import_module(f"{registry.PACKAGE}.{name}"), REFERENCE_ATTRIBUTE, None)
+
+
+def paired_verdicts(
+    values: dict[str, dict[int, float]],
+    reference: str,
+    higher_is_better: bool | None,
+    alpha: float = stats.ALPHA,
+) -> dict[str, dict[str, Any]]:
+    """Every arm's values summarised, and each one tested against ``reference``.
+
+    Each arm is paired with the reference on the seeds both completed (the same
+    seed: the same data split and, where shapes allow, the same initial weights);
+    the p-values of the arms are Holm-adjusted together (:func:`dlrecipes.stats.holm`)
+    and turned into a verdict respecting the metric's direction.
+
+    Args:
+        values: ``{arm: {seed: value}}`` (completed seeds only).
+        reference: the arm the others are tested against.
+        higher_is_better: the metric's direction; ``None`` gives no verdict.
+        alpha: the significance level.
+
+    Returns:
+        ``{arm: {"summary", "values", "test", "p_holm", "verdict"}}`` (the reference's
+        verdict is ``"reference"``; JSON-ready: NaN written as ``None``).
+    """
+    base = values.get(reference, {})
+    tests: dict[str, stats.PairedTest | None] = {}
+    for name, by_seed in values.items():
+        if name == reference:
+            continue
+        shared = [s for s in by_seed if s in base]
+        tests[name] = (
+            stats.paired_t_test([by_seed[s] for s in shared], [base[s] for s in shared])
+            if shared
+            else None
+        )
+    adjusted = dict(zip(tests, stats.holm([t.p_value if t else math.nan for t in tests.values()])))
+    out: dict[str, dict[str, Any]] = {}
+    for name, by_seed in values.items():
+        numbers = list(by_seed.values())
+        entry: dict[str, Any] = {
+            "summary": stats.summarize(numbers).to_json() if numbers else {"n": 0},
+            "values": {str(s): v for s, v in by_seed.items()},
+        }
+        if name == reference:
+            entry["verdict"] = "reference"
+        else:
+            test, p_holm = tests[name], adjusted[name]
+            entry["test"] = test.to_json() if test else None
+            entry["p_holm"] = None if math.isnan(p_holm) else p_holm
+            if higher_is_better is None:
+                entry["verdict"] = "-"
+            else:
+                difference = test.mean_difference if test else 0.0
+                entry["verdict"] = stats.verdict(difference, p_holm, higher_is_better, alpha)
+        out[name] = entry
+    return out
+
+
+def _values_of(arms: dict[str, list[SeedRun]], recipes: dict[str, Recipe], key: str):
+    values = {}
+    for name, runs in arms.items():
+        by_seed = {}
+        for r in runs:
+            if r.completed:
+                value = metric_row(r.metrics, recipes[name]).get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    if math.isfinite(value):
+                        by_seed[r.seed] = float(value)
+        values[name] = by_seed
+    return values
+
+
+def _cell(value) -> str:
+    return "-" if value is None else _format(float(value))
+
+
+def _interval_cell(entry: dict | None) -> str:
+    if not entry or entry.get("ci_low") is None:
+        return "-"
+    return f"[{_format(entry['ci_low'])}, {_format(entry['ci_high'])}]"
+
+
+def verdict_table(
+    tested: dict[str, dict[str, Any]],
+    metric: str,
+    reference: str,
+    extra: dict[str, dict[str, dict[str, Any]]] | None = None,
+) -> dict[str, list]:
+    """The printed table of a comparison over seeds: ``{"header": [...], "rows": [[...]]}``
+    (cells as text), one row per arm: mean and 95% CI of ``metric``, the difference to
+    the reference with its CI, the raw and Holm-adjusted p-values, the verdict, then the
+    mean of each ``extra`` metric."""
+    extra = extra or {}
+    header = [
+        "variant",
+        "seeds",
+        metric,
+        "95% CI",
+        f"minus {reference}",
+        "95% CI of difference",
+        "p",
+        "p (Holm)",
+        "verdict",
+        *(f"{name} mean" for name in extra),
+    ]
+    rows = []
+    for name, entry in tested.items():
+        summary, test = entry["summary"], entry.get("test")
+        rows.append(
+            [
+                name,
+                str(summary.get("n", 0)),
+                _cell(summary.get("mean")),
+                _interval_cell(summary),
+                _cell(test["mean_difference"]) if test else "-",
+                _interval_cell(test),
+                _cell(test["p_value"]) if test else "-",
+                _cell(entry.get("p_holm")),
+                entry["verdict"],
+                *(_cell(values[name]["summary"].get("mean")) for values in extra.values()),
+            ]
+        )
+    return {"header": header, "rows": rows}
+
+
+@dataclass
+class SeedsComparison:
+    """What :func:`compare_seeds` produced.
+
+    Attributes:
+        compare_dir: the comparison's directory.
+        recipe: the resolved base recipe.
+        reference: the reference arm.
+        arms: ``{variant: [SeedRun per seed]}``.
+        tests: ``{metric: paired_verdicts(...)}`` for every metric with a known direction.
+        rows: the printed table (``{"header", "rows"}``).
+        csv_path: ``compare.csv``.
+        plots: figures under ``compare_dir / "plots"``.
+        report: the HTML report, if written.
+    """
+
+    compare_dir: Path
+    recipe: Recipe
+    reference: str
+    arms: dict[str, list[SeedRun]]
+    tests: dict[str, dict[str, dict[str, Any]]]
+    rows: dict[str, list]
+    csv_path: Path
+    plots: list[Path]
+    report: Path | None = None
+
+    def verdicts(self, metric: str | None = None) -> dict[str, str]:
+        """``{arm: verdict}`` on ``metric`` (default: the recipe's expectation metric)."""
+        tested = self.tests[metric or headline_key(self.recipe)]
+        return {name: entry["verdict"] for name, entry in tested.items()}
+
+    def table(self) -> str:
+        """The comparison as a fixed-width text table."""
+        header = self.rows["header"]
+        return format_table([dict(zip(header, row)) for row in self.rows["rows"]])
+
+
+def compare_seeds(
+    recipe: str | Path | Recipe | Resolved | None = None,
+    *,
+    seeds: str | int | Sequence[int] | None = None,
+    jobs: int = 1,
+    reference: str | None = None,
+    profile: str | None = None,
+    smoke: bool = False,
+    config: str | Path | dict | None = None,
+    overrides=(),
+    out: str | Path = "runs",
+    only=(),
+    resume: str | Path | None = None,
+    verbose: str | int = 0,
+    quiet: bool = False,
+    report: bool = True,
+) -> SeedsComparison:
+    """Run every variant with every seed; per arm mean and 95% CI, and each arm against
+    the reference with a paired t test over seeds and a verdict.
+
+    Writes ``OUT/<recipe>/compare-seeds-<timestamp>/`` holding ``group.json``,
+    ``recipe.toml``, ``base.toml``, each arm's seeds under ``<variant>/`` (with the
+    arm's ``summary.json`` / ``summary.csv``), ``compare.json`` (every metric per arm
+    and seed, the tests and verdicts), ``compare.csv`` (the printed table),
+    ``plots/compare_<key>.png`` (mean curves with 95% bands) and ``report.html``.
+
+    Args:
+        recipe: as for :func:`compare` (``None`` with ``resume``).
+        seeds: ``"0-4"``, ``5``, ``"0,3,7"`` or a list (:func:`dlrecipes.runs.seeds.parse_seeds`).
+        jobs: runs at a time (worker processes when > 1, each with ``cores // jobs`` threads).
+        reference: the arm the others are tested against (default: :func:`reference_variant`).
+        profile, smoke, config, overrides, out, only: as for :func:`compare`.
+        resume: a ``compare-seeds-*`` directory to complete (only unfinished runs run;
+            ``seeds`` given with it are added).
+        verbose: Keras progress output of runs made in this process.
+        quiet: print nothing.
+        report: write ``report.html``.
+
+    Raises:
+        RecipeError: as :func:`compare`, or a bad ``seeds`` / ``jobs`` / ``reference``
+            (nothing is run or written).
+    """
+    say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
+    threads_per_job(jobs)
+    started = time.perf_counter()
+    if resume is not None:
+        compare_dir, resolved, info, wanted = resume_group(resume, seeds, "compare")
+        names, reference = info["variants"], info["reference"]
+    else:
+        if seeds is None:
+            raise RecipeError("compare over seeds needs seeds, e.g. seeds='0-4'")
+        wanted = list(parse_seeds(seeds))
+        resolved = (
+            recipe
+            if isinstance(recipe, Resolved)
+            else prepare(recipe, profile=profile, smoke=smoke, config=config, overrides=overrides)
+        )
+        selected = _select(resolved.recipe, only)
+        names = [v.name for v in selected]
+        reference = reference_variant(resolved, selected, reference)
+        for name in names:  # every arm at every seed resolves before anything is written
+            for seed in wanted:
+                task_resolved(resolved, Task(seed, Path(out), name))
+        compare_dir, info = new_group(
+            resolved,
+            wanted,
+            out,
+            jobs,
+            "compare",
+            "compare-seeds-",
+            variants=names,
+            reference=reference,
+        )
+    base = resolved.recipe
+    tasks, finished = [], {}
+    for name in names:
+        todo, done = plan_tasks(compare_dir, resolved, wanted, name)
+        tasks += todo
+        finished.update({(name, r.seed): r for r in done})
+    say(
+        f"[compare {base.name}] {len(names)} arms x {len(wanted)} seeds: {len(tasks)} runs to "
+        f"do, reference {reference!r} -> {compare_dir}"
+    )
+    outcomes = dict(finished)
+    try:
+        execute(
+            compare_dir,
+            resolved,
+            tasks,
+            jobs=jobs,
+            verbose=verbose,
+            say=say,
+            done=lambda task, outcome: outcomes.__setitem__((task.variant, task.seed), outcome),
+        )
+    finally:
+        arms = {
+            name: [outcomes.get((name, s)) or SeedRun(s, "missing") for s in wanted]
+            for name in names
+        }
+        result = _write_comparison(
+            compare_dir, resolved, arms, reference, time.perf_counter() - started, jobs
+        )
+    if report:
+        result.report = write_report(compare_dir)
+    say("")
+    say(result.table())
+    say(
+        f"\nverdicts: paired t test over seeds against {reference!r}, Holm-corrected, "
+        f"alpha {stats.ALPHA}; wall {time.perf_counter() - started:.1f} s ({jobs} job(s))"
+    )
+    say(f"compare directory: {compare_dir}")
+    if result.report is not None:
+        say(f"report: {result.report}")
+    return result
+
+
+def _write_comparison(compare_dir, resolved, arms, reference, seconds, jobs) -> SeedsComparison:
+    """Per-arm summaries, tests and verdicts, compare.json / compare.csv and the plots."""
+    base = resolved.recipe
+    seeds = [r.seed for r in next(iter(arms.values()))]
+    recipes = {
+        name: task_resolved(resolved, Task(seeds[0], compare_dir, name)).recipe for name in arms
+    }
+    summaries = {}
+    for name, runs in arms.items():
+        summaries[name] = summarize_runs(runs, recipes[name])
+        write_summary(compare_dir / name, summaries[name])
+    metric = headline_key(base)
+    keys = []
+    for summary in summaries.values():
+        keys += [k for k in summary["metrics"] if k not in keys]
+    tests = {}
+    for key in keys:
+        higher = base.expect.higher_is_better if key == metric else stats.direction(key)
+        if higher is not None or key == metric:
+            tests[key] = paired_verdicts(_values_of(arms, recipes, key), reference, higher)
+    if metric not in tests:
+        tests[metric] = paired_verdicts(
+            _values_of(arms, recipes, metric), reference, base.expect.higher_is_better
+        )
+    loss = f"{base.expect.split}_loss"
+    extra = {loss: tests[loss]} if loss in tests and loss != metric else {}
+    walls = paired_verdicts(_values_of(arms, recipes, "wall_time_s"), reference, None)
+    rows = verdict_table(tests[metric], metric, reference, {**extra, "wall_time_s": walls})
+    csv_path = compare_dir / "compare.csv"
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(rows["header"])
+        writer.writerows(rows["rows"])
+    plot_dir = compare_dir / "plots"
+    plots = write_curves(plot_dir, base, arms, "compare_") + _series_bands(plot_dir, base, arms)
+    data = {
+        "recipe": base.name,
+        "profile": resolved.profile,
+        "seeds": seeds,
+        "reference": reference,
+        "verdict_metric": metric,
+        "alpha": stats.ALPHA,
+        "correction": "holm",
+        "jobs": jobs,
+        "wall_time_s": round(seconds, 3),
+        "table": rows,
+        "tests": tests,
+        "arms": {
+            name: {
+                "overrides": next(v.overrides for v in base.variants if v.name == name),
+                "summary": summaries[name],
+            }
+            for name in arms
+        },
+    }
+    directory.write_json(compare_dir / "compare.json", data)
+    return SeedsComparison(compare_dir, base, reference, arms, tests, rows, csv_path, plots)
+
+
+def _series_bands(plot_dir: Path, recipe: Recipe, arms: dict[str, list[SeedRun]]) -> list[Path]:
+    """The runs' named curves (``series.json``: probes, experiments) with bands over seeds."""
+    from dlrecipes.reports.bands import band_overlay
+
+    series = {
+        name: [_read_series(r.run_dir) for r in runs if r.completed and r.run_dir]
+        for name, runs in arms.items()
+    }
+    keys = sorted({k for found in series.values() for s in found for k in s})
+    written = []
+    for key in keys:
+        curves, meta = {}, {}
+        for name, found in series.items():
+            having = [s[key] for s in found if key in s]
+            if having:
+                meta = having[0]
+                curves[name] = [[float(x) for x in s["values"]] for s in having]
+        values = [x for c in curves.values() for curve in c for x in curve]
+        log_y = bool(meta.get("log_y")) and any(x > 0 for x in values)
+        path = plot_dir / f"compare_{key}.png"
+        band_overlay(
+            curves,
+            path,
+            xlabel=meta.get("xlabel", ""),
+            ylabel=meta.get("ylabel", key),
+            title=f"{recipe.name}: {key}",
+            log_y=log_y,
+        )
+        written.append(path)
+    return written
