@@ -8,19 +8,50 @@ a model or a data source is used (``python -m recipes list`` stays instant).
     >>> result.metrics["test"]["accuracy"]                  # doctest: +SKIP
 """
 
+from pathlib import Path
+
 from dlrecipes.recipe import Recipe, RecipeError, resolve
 
 __version__ = "0.1.0"
 
-__all__ = ["Recipe", "RecipeError", "resolve", "run", "evaluate", "__version__"]
+__all__ = ["Recipe", "RecipeError", "resolve", "run", "compare", "evaluate", "__version__"]
+
+
+def run(recipe=None, *, seeds=None, jobs: int = 1, **options):
+    """Run a recipe once (:func:`dlrecipes.runs.run`), or over several seeds.
+
+    With ``seeds`` (``"0-4"``, ``5``, ``"0,3,7"`` or a list) it is
+    :func:`dlrecipes.runs.run_seeds`: every seed runs (``jobs`` at a time) and the
+    result is a :class:`~dlrecipes.runs.SeedsResult` whose ``summary`` holds each
+    metric's mean, sd, 95% confidence interval and every seed's value::
+
+        >>> group = dlrecipes.run("mlp", smoke=True, seeds="0-4")   # doctest: +SKIP
+        >>> group.summary["metrics"]["test_accuracy"]["ci_low"]     # doctest: +SKIP
+    """
+    # Imported here: `import dlrecipes` stays free of TensorFlow.
+    from dlrecipes import runs
+
+    resume = options.get("resume")
+    group = resume is not None and (Path(resume) / "group.json").is_file()
+    if seeds is None and not group:
+        if jobs != 1:
+            raise RecipeError(f"jobs needs seeds (one run uses every core). Received: jobs={jobs}")
+        return runs.run(recipe, **options)
+    if options.pop("seed", None) is not None:
+        raise RecipeError("give either seed or seeds, not both")
+    return runs.run_seeds(recipe, seeds=seeds, jobs=jobs, **options)
+
+
+def compare(recipe=None, **options):
+    """Compare a recipe's variants (:func:`dlrecipes.runs.compare`); with ``seeds``, over
+    seeds with 95% intervals, paired tests and verdicts."""
+    from dlrecipes import runs
+
+    return runs.compare(recipe, **options)
 
 
 def __getattr__(name):
     # Lazy imports keep `import dlrecipes` free of TensorFlow.
-    if name == "run":
-        from dlrecipes.runs import run
-
-        return run
     if name == "evaluate":
         from dlrecipes.runs.saved import evaluate
 

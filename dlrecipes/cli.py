@@ -42,6 +42,21 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="the random seed (default: the recipe's)")
 
 
+def _add_seed_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seeds",
+        metavar="SEEDS",
+        help="run several seeds and summarise them with 95%% intervals: a range '0-4', "
+        "a count '5' (seeds 0-4) or a list '0,3,7'",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="with --seeds: runs at a time (processes of cores/K threads each; default 1)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m recipes``."""
     parser = argparse.ArgumentParser(
@@ -79,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--check",
         action="store_true",
-        help="exit with status 1 when the recipe's expectation is not reached",
+        help="exit with status 1 when the recipe's expectation is not reached "
+        "(with --seeds: on the mean over seeds)",
     )
+    _add_seed_options(run)
 
     tune = commands.add_parser("tune", help="hyperparameter search over the recipe's space")
     _add_recipe_options(tune)
@@ -103,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recipe_options(compare)
     compare.add_argument("--out", type=Path, default=Path("runs"), help="root of run directories")
     compare.add_argument("--only", action="append", default=[], help="run only these variants")
+    _add_seed_options(compare)
+    compare.add_argument(
+        "--reference",
+        metavar="VARIANT",
+        help="with --seeds: the arm the others are tested against (default: the variant "
+        "matching the recipe's defaults, else the first)",
+    )
+    compare.add_argument(
+        "--resume", type=Path, metavar="GROUP_DIR", help="complete a compare --seeds directory"
+    )
 
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a saved run on its test split or another data source"
@@ -110,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", type=Path, help="a run directory (holds model.keras)")
     evaluate.add_argument("--data", help="another data source, e.g. mnist_idx:DIR")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML page of a run, seeds group or comparison (two: side by "
+        "side with their differences)",
+    )
+    report.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="run or group dirs")
+    report.add_argument(
+        "--output",
+        type=Path,
+        help="the HTML file (default: DIR/report.html for one directory, report.html here "
+        "for several)",
+    )
     return parser
 
 
@@ -187,16 +227,61 @@ def cmd_run(args) -> int:
         result = rl.play(args.play, episodes=args.episodes, record=args.record)
         print(json.dumps(result, indent=2))
         return 0
-    resolved = None if args.resume is not None else _resolved(args)
-    result = runs.run(
-        resolved,
-        overrides=args.overrides if args.resume is not None else (),
-        out=args.out,
-        resume=args.resume,
-        verbose=2 if args.quiet else "auto",
-    )
+    if args.seeds is not None or (args.resume is not None and _is_group(args.resume)):
+        return _run_seeds(args)
+    if args.jobs != 1:
+        raise RecipeError(f"--jobs needs --seeds (one run uses every core). Received: {args.jobs}")
+    verbose = 2 if args.quiet else "auto"
+    if args.resume is not None:  # run() checks the recipe name and refuses what would change it
+        result = runs.run(
+            args.recipe,
+            profile=args.profile,
+            smoke=args.smoke,
+            config=args.config,
+            overrides=args.overrides,
+            seed=args.seed,
+            resume=args.resume,
+            verbose=verbose,
+        )
+    else:
+        result = runs.run(_resolved(args), out=args.out, verbose=verbose)
+    if result.already_completed:
+        finished = result.metrics.get("finished_at", "earlier")
+        print(f"{result.run_dir} is already complete (finished {finished}): nothing to resume")
+        return 0
     print(runs.summary_line(result))
+    print(f"report: {runs.write_report(result.run_dir)}")
     if args.check and result.reached is False:
+        return 1
+    return 0
+
+
+def _is_group(path: Path) -> bool:
+    """Whether ``path`` is a group directory made by ``--seeds`` (it holds group.json)."""
+    return (Path(path) / "group.json").is_file()
+
+
+def _run_seeds(args) -> int:
+    """``run NAME --seeds ...`` and ``run --resume GROUP_DIR``: a group of seeds."""
+    from dlrecipes.runs import run_seeds
+
+    if args.seed is not None:
+        raise RecipeError(f"give either --seed or --seeds, not both. Received: --seed {args.seed}")
+    resuming = args.resume is not None
+    group = run_seeds(
+        args.recipe,
+        seeds=args.seeds,
+        jobs=args.jobs,
+        profile=args.profile,
+        smoke=args.smoke,
+        config=args.config,
+        overrides=args.overrides,
+        out=args.out,
+        resume=args.resume if resuming else None,
+    )
+    if not group.completed:
+        return 1
+    if args.check and group.summary["expect"].get("reached_on_mean") is False:
         return 1
     return 0
 
@@ -238,8 +323,29 @@ def cmd_tune(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from dlrecipes.runs import compare
+    from dlrecipes.runs import compare, compare_seeds
 
+    if args.seeds is not None or args.resume is not None:
+        if args.seed is not None:
+            raise RecipeError(
+                f"give either --seed or --seeds, not both. Received: --seed {args.seed}"
+            )
+        result = compare_seeds(
+            args.recipe,
+            seeds=args.seeds,
+            jobs=args.jobs,
+            reference=args.reference,
+            profile=args.profile,
+            smoke=args.smoke,
+            config=args.config,
+            overrides=args.overrides,
+            out=args.out,
+            only=args.only,
+            resume=args.resume,
+        )
+        return 0 if any(r.completed for runs in result.arms.values() for r in runs) else 1
+    if args.jobs != 1 or args.reference is not None:
+        raise RecipeError("--jobs and --reference need --seeds (one seed runs each arm once)")
     result = compare(
         _resolved(args),
         out=args.out,
@@ -247,6 +353,27 @@ def cmd_compare(args) -> int:
     )
     failed = [v.name for v in result.variants if v.row.get("status") != "completed"]
     return 1 if failed and len(failed) == len(result.variants) else 0
+
+
+def cmd_report(args) -> int:
+    from dlrecipes.reports.html import render_report
+    from dlrecipes.runs import directory
+
+    for path in args.dirs:
+        if not path.is_dir():
+            raise RecipeError(f"report expects run or group directories. Received: {str(path)!r}")
+    output = args.output or (
+        args.dirs[0] / "report.html" if len(args.dirs) == 1 else Path("report.html")
+    )
+    if output.is_dir():
+        raise RecipeError(f"--output must be a file name. Received: {str(output)!r} (a directory)")
+    try:
+        text = render_report(args.dirs)
+    except ValueError as error:
+        raise RecipeError(str(error)) from None
+    directory.write_text(output, text)
+    print(f"report: {output}")
+    return 0
 
 
 COMMANDS = {
@@ -257,6 +384,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "tune": cmd_tune,
     "compare": cmd_compare,
+    "report": cmd_report,
 }
 
 

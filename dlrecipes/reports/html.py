@@ -47,7 +47,9 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }
 th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
-img { max-width: 100%; height: auto; border: 1px solid #eee; margin: 0.3em 0; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.plots { display: flex; flex-wrap: wrap; gap: 0.8em; align-items: flex-start; }
+figure { margin: 0; max-width: 640px; }
 .side { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5em; }
 .reached { color: #17602a; font-weight: 600; } .missed { color: #a11; font-weight: 600; }
 .better { color: #17602a; } .worse { color: #a11; } .failed { color: #a11; }
@@ -108,6 +110,12 @@ def _image(path: Path) -> str:
 def _plots(directory: Path) -> list[Path]:
     plots = directory / "plots"
     return sorted(plots.glob("*.png")) if plots.is_dir() else []
+
+
+def _gallery(directory: Path) -> str:
+    """Every PNG under ``directory / "plots"``, embedded, in a wrapping row."""
+    images = "".join(_image(p) for p in _plots(directory))
+    return f'<div class="plots">{images}</div>' if images else '<p class="note">no plots</p>'
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -222,7 +230,7 @@ def _run_section(directory: Path, seed_plots: bool = True) -> str:
         parts.append('<p class="failed">no metrics.json: the run did not finish</p>')
     parts.append(_recipe_section(directory))
     if seed_plots:
-        parts += ["<h3>plots</h3>", *(_image(p) for p in _plots(directory))]
+        parts += ["<h3>plots</h3>", _gallery(directory)]
     return "\n".join(parts)
 
 
@@ -276,7 +284,10 @@ def _per_seed_table(summary: dict[str, Any]) -> str:
             reason = failed[key].get("reason", "")
         else:
             status, reason = "completed", ""
-        reached_text = "yes" if seed in reached else ("-" if key in failed else "no")
+        applies = (summary.get("expect") or {}).get("applies")
+        reached_text = (
+            "n/a" if not applies or key in failed else ("yes" if seed in reached else "no")
+        )
         run_dir = (summary.get("runs") or {}).get(key) or ""
         rows.append([seed, status, values.get(key), reached_text, reason, Path(run_dir).name])
     header = ["seed", "status", headline, "expectation reached", "reason", "run directory"]
@@ -302,10 +313,9 @@ def _seed_plot_sections(directory: Path, summary: dict[str, Any]) -> str:
     runs = [Path(p) for p in (summary.get("runs") or {}).values() if p]
     parts = []
     for run_dir in runs[:MAX_SEED_PLOTS]:
-        images = "".join(_image(p) for p in _plots(run_dir))
-        if images:
+        if _plots(run_dir):
             parts.append(f"<details><summary>plots of {html.escape(run_dir.name)}</summary>")
-            parts.append(images + "</details>")
+            parts.append(_gallery(run_dir) + "</details>")
     return "\n".join(parts)
 
 
@@ -322,7 +332,7 @@ def _group_section(directory: Path) -> str:
         _per_seed_table(summary),
         _recipe_section(directory),
         "<h3>plots over seeds</h3>",
-        *(_image(p) for p in _plots(directory)),
+        _gallery(directory),
         _seed_plot_sections(directory, summary),
     ]
     return "\n".join(parts)
@@ -371,7 +381,7 @@ def _compare_section(directory: Path) -> str:
         _compare_table(data),
         _recipe_section(directory),
         "<h3>plots</h3>",
-        *(_image(p) for p in _plots(directory)),
+        _gallery(directory),
     ]
     return "\n".join(parts)
 
@@ -385,11 +395,12 @@ def _title(directory: Path, kind: str) -> str:
     return f"{recipe}: {words} {directory.name}"
 
 
-def _section(directory: Path) -> str:
+def _section(directory: Path, heading: bool = True) -> str:
     kind = kind_of(directory)
     body = _SECTIONS[kind](directory)
+    title = f"<h2>{html.escape(_title(directory, kind))}</h2>" if heading else ""
     return (
-        f'<section class="{kind}"><h2>{html.escape(_title(directory, kind))}</h2>'
+        f'<section class="{kind}">{title}'
         f'<p class="note">{html.escape(str(directory))}</p>{body}</section>'
     )
 
@@ -478,7 +489,7 @@ def render_report(directories: Sequence[str | Path], title: str | None = None) -
         kind_of(path)
     title = title or " vs ".join(_title(p, kind_of(p)) for p in paths)
     if len(paths) == 1:
-        body = _section(paths[0])
+        body = _section(paths[0], heading=False)
     else:
         differences = _differences(paths[0], paths[1]) if len(paths) == 2 else ""
         columns = "".join(f"<div>{_section(p)}</div>" for p in paths)

@@ -669,7 +669,9 @@ def compare_seeds(
     threads_per_job(jobs)
     started = time.perf_counter()
     if resume is not None:
-        compare_dir, resolved, info, wanted = resume_group(resume, seeds, "compare")
+        given = {"profile": profile, "smoke": smoke, "config": config, "set": overrides}
+        given.update(only=list(only or ()), reference=reference)
+        compare_dir, resolved, info, wanted = resume_group(resume, seeds, "compare", recipe, given)
         names, reference = info["variants"], info["reference"]
     else:
         if seeds is None:

@@ -843,7 +843,12 @@ def write_curves(
             ]
         for name, curves in targets:
             values = [x for c in curves.values() for curve in c for x in curve]
-            log_y = "loss" in name and bool(values) and min(values) > 0
+            log_y = (
+                "loss" in name
+                and bool(values)
+                and min(values) > 0
+                and max(values) > 10 * min(values)
+            )
             path = plot_dir / f"{prefix}{name}.png"
             band_overlay(
                 curves, path, ylabel=name, title=f"{recipe.name}: {name} per epoch", log_y=log_y
@@ -926,10 +931,37 @@ def new_group(resolved: Resolved, seeds, out, jobs, kind: str, prefix: str, **ex
     return group_dir, info
 
 
-def resume_group(resume, seeds, kind: str) -> tuple[Path, Resolved, dict, list[int]]:
-    """A group to continue: its directory, recipe, info and seeds (with any ``seeds`` added)."""
+def resume_group(
+    resume, seeds, kind: str, recipe=None, given: dict[str, Any] | None = None
+) -> tuple[Path, Resolved, dict, list[int]]:
+    """A group to continue: its directory, recipe, info and seeds (with any ``seeds`` added).
+
+    Args:
+        resume: the group directory.
+        seeds: seeds to add to the group's (or ``None``).
+        kind: ``"seeds"`` or ``"compare"``.
+        recipe: the recipe named with ``--resume`` (it must be the group's), or ``None``.
+        given: options that would change the recorded recipe (profile, config, overrides):
+            any that is set is refused.
+
+    Raises:
+        RecipeError: not such a group, another recipe named, or an option that would
+            change what the group runs.
+    """
     group_dir = Path(resume)
     resolved, info = load_group(group_dir, kind)
+    set_options = [name for name, value in (given or {}).items() if value]
+    if set_options:
+        raise RecipeError(
+            f"--resume runs the group's recorded recipe; it takes no --{set_options[0]}. "
+            f"Received: --{set_options[0]} {given[set_options[0]]!r}"
+        )
+    name = getattr(recipe, "name", recipe)
+    if name is not None and str(name) not in (resolved.recipe.name, str(group_dir)):
+        raise RecipeError(
+            f"--resume {str(group_dir)!r} is a group of recipe {resolved.recipe.name!r}. "
+            f"Received recipe: {str(name)!r}"
+        )
     wanted = list(info.get("seeds") or [])
     wanted += [s for s in (parse_seeds(seeds) if seeds is not None else ()) if s not in wanted]
     if wanted != info.get("seeds"):
@@ -978,7 +1010,8 @@ def run_seeds(
     threads_per_job(jobs)  # a bad --jobs fails before anything is written
     started = time.perf_counter()
     if resume is not None:
-        group_dir, resolved, info, wanted = resume_group(resume, seeds, "seeds")
+        given = {"profile": profile, "smoke": smoke, "config": config, "set": overrides}
+        group_dir, resolved, info, wanted = resume_group(resume, seeds, "seeds", recipe, given)
     else:
         if seeds is None:
             raise RecipeError("run_seeds needs seeds, e.g. seeds='0-4'")
