@@ -11,6 +11,9 @@ def _everywhere(initializer) -> dict:
     }
 
 
+#: The arm ``compare --seeds`` tests the others against (no variant restates the defaults).
+REFERENCE_VARIANT = "glorot"
+
 RECIPE = Recipe(
     name="initializers",
     summary="Small, Gaussian, Glorot, He, orthogonal, all-zero: signal scale and broken symmetry",

@@ -117,7 +117,9 @@ def parse_seeds(spec: str | int | Iterable[int]) -> tuple[int, ...]:
     if duplicates:
         raise RecipeError(f"--seeds names seed {duplicates[0]} twice. Received: {spec!r}")
     if len(items) > MAX_SEEDS:
-        raise RecipeError(f"--seeds names {len(items)} seeds; at most {MAX_SEEDS}")
+        raise RecipeError(
+            f"--seeds names {len(items)} seeds; at most {MAX_SEEDS}. Received: {spec!r}"
+        )
     return tuple(items)
 
 
@@ -145,7 +147,10 @@ def _parse_seed_text(text: str, expected: str) -> list[int]:
             if last < first:
                 raise RecipeError(f"--seeds range must go upwards ('0-4'). Received: {text!r}")
             if last - first >= MAX_SEEDS:
-                raise RecipeError(f"--seeds names {last - first + 1} seeds; at most {MAX_SEEDS}")
+                raise RecipeError(
+                    f"--seeds names {last - first + 1} seeds; at most {MAX_SEEDS}. "
+                    f"Received: {text!r}"
+                )
             items.extend(range(first, last + 1))
         elif re.fullmatch(r"\d+", part) and "," in text:
             items.append(_seed(int(part), text))
