@@ -156,7 +156,7 @@ def _interval(low, high) -> str:
 
 
 def _expect_text(expect: dict[str, Any]) -> str:
-    sign = ">=" if expect.get("higher_is_better", True) else "<="
+    sign = "&gt;=" if expect.get("higher_is_better", True) else "&lt;="
     return (
         f"{html.escape(str(expect.get('split', 'test')))} {html.escape(str(expect.get('metric')))}"
         f" {sign} {expect.get('threshold')} on {html.escape(str(expect.get('data') or 'its data'))}"
