@@ -30,11 +30,26 @@ training loss (the loss includes any L1 / L2 penalty). Rows of ``task = "custom"
 hold the experiment's flat metrics. A variant whose loss diverges is reported
 as such and the others still run.
 
+One seed is one draw, so a one-seed table cannot say which arm is better.
+``compare(..., seeds="0-4")`` (:func:`compare_seeds`, ``python -m recipes compare
+NAME --seeds 0-4``) runs every arm with every seed (``jobs`` at a time) and
+writes ``OUT/<recipe>/compare-seeds-<timestamp>/``: per arm the mean and 95%
+confidence interval of every metric, and each arm against the *reference arm*
+(:func:`reference_variant`: the variant that restates the recipe's defaults, or
+the recipe module's ``REFERENCE_VARIANT``) with a paired t test over seeds
+(same seed = same data split and initial weights where the arms allow it),
+Holm-corrected across the arms, and a verdict in plain words respecting the
+metric's direction: "better", "worse" or "no difference at this budget".
+Its overlay plots show each arm's mean curve with a 95% band.
+
 Example::
 
     >>> from dlrecipes.runs import compare
     >>> result = compare("optimizers", smoke=True, only=["sgd", "adam"])  # doctest: +SKIP
     >>> print(result.table())                                             # doctest: +SKIP
+    >>> over = compare("optimizers", seeds="0-4", jobs=2)                  # doctest: +SKIP
+    >>> over.verdicts()                          # doctest: +SKIP
+    {'sgd': 'no difference at this budget', ..., 'adam': 'reference'}
 """
 
 from __future__ import annotations
