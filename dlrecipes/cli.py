@@ -11,15 +11,66 @@ with ``error:`` and exits with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.abc
 import json
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 from dlrecipes import registry
 from dlrecipes.spec import RecipeError, recipe_to_toml
+from dlrecipes.spec.errors import MAX_SEED
 
 EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's one error format: a bad argument is one ``error:`` line
+    (naming the argument and the value received) and exit status 2, like every other
+    user error; ``--help`` shows the usage."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def _seed(text: str) -> int:
+    """``--seed``: an integer in NumPy's seed range, checked as it is parsed."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer. Received: {text!r}") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer in [0, {MAX_SEED}] (2**32 - 1). Received: {seed}"
+        )
+    return seed
+
+
+def _out_root(text: str) -> Path:
+    """``--out``: a directory that exists or can be made, checked as it is parsed.
+
+    No part of the path may be a file, and a directory can be created in its nearest
+    existing ancestor (tried with a temporary directory, removed at once), so a run
+    never trains first and then fails to write its results.
+    """
+    path = Path(text).expanduser()
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == path else f"is under the file {str(existing)!r}"
+        raise argparse.ArgumentTypeError(f"expected a directory. Received: {text!r} ({where})")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".dlrecipes-probe-", dir=existing))
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"expected a writable directory. Received: {text!r} (cannot create directories "
+            f"in {str(existing)!r}: {error.strerror or error})"
+        ) from None
+    return path
 
 
 def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +90,7 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override one field, e.g. --set train.learning_rate=0.01 (repeatable)",
     )
-    parser.add_argument("--seed", type=int, help="the random seed (default: the recipe's)")
+    parser.add_argument("--seed", type=_seed, help="the random seed (default: the recipe's)")
 
 
 def _add_seed_options(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +110,7 @@ def _add_seed_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m recipes``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m recipes",
         description="Classic deep learning, one recipe per architecture.",
     )
@@ -78,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="train, evaluate and save a recipe")
     _add_recipe_options(run)
-    run.add_argument("--out", type=Path, default=Path("runs"), help="root of run directories")
+    run.add_argument("--out", type=_out_root, default=Path("runs"), help="root of run directories")
     run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue an interrupted run")
     run.add_argument(
         "--play",
@@ -105,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--tuner", choices=("random", "bayesian", "hyperband"), default="random", help="search"
     )
-    tune.add_argument("--out", type=Path, default=Path("runs"), help="root of search directories")
+    tune.add_argument(
+        "--out", type=_out_root, default=Path("runs"), help="root of search directories"
+    )
     tune.add_argument(
         "--retrain-best",
         action="store_true",
@@ -118,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="run a recipe's variants with the same seed, data and budget"
     )
     _add_recipe_options(compare)
-    compare.add_argument("--out", type=Path, default=Path("runs"), help="root of run directories")
+    compare.add_argument(
+        "--out", type=_out_root, default=Path("runs"), help="root of run directories"
+    )
     compare.add_argument("--only", action="append", default=[], help="run only these variants")
     _add_seed_options(compare)
     compare.add_argument(
@@ -378,9 +433,99 @@ COMMANDS = {
 }
 
 
+#: Lines TensorFlow's native code writes to stderr while it is imported, before its log
+#: level applies (the oneDNN notice, CUDA probing): not errors, yet they stood before every
+#: ``error:`` line. Only these are dropped; anything else written meanwhile is kept.
+_NATIVE_START_UP = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IW]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] )"
+)
+
+
+@contextlib.contextmanager
+def _native_start_up_filtered():
+    """Capture file descriptor 2 (where native code writes) and replay it without the
+    :data:`_NATIVE_START_UP` lines."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace")
+            kept = [line for line in text.splitlines(True) if not _NATIVE_START_UP.match(line)]
+            sys.stderr.write("".join(kept))
+
+
+class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Filters TensorFlow's native start-up lines out of stderr while ``tensorflow`` is
+    imported, wherever the library first imports it (lazily: ``list`` never does)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once, and not for the search below
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _FilteredLoader(spec.loader)
+                return spec
+        return None
+
+
+class _FilteredLoader(importlib.abc.Loader):
+    """Runs a loader's ``exec_module`` under :func:`_native_start_up_filtered`, then puts
+    the original loader back on the module."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        try:
+            with _native_start_up_filtered():
+                self.loader.exec_module(module)
+        finally:
+            module.__loader__ = self.loader
+            if getattr(module, "__spec__", None) is not None:
+                module.__spec__.loader = self.loader
+
+
+def _quiet_native_logs() -> None:
+    """TensorFlow's C++ logs at ERROR level and above only, and without its start-up lines.
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set by the user) silences what TensorFlow logs once
+    its logging is up (e.g. ``failed call to cuInit`` on a machine without a GPU); the
+    lines it writes before that are filtered while it is imported.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != (
+        "tensorflow"
+    ):
+        return
+    if not any(isinstance(finder, _QuietTensorFlowImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _QuietTensorFlowImport())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (2 for a user error, without a traceback)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Run the CLI; returns the exit status (2 for a user error, without a traceback).
+
+    A user error is a :class:`RecipeError` raised where the input enters (recipe, data
+    source, saved files, arguments); it prints one ``error:`` line. Anything else is a
+    bug and keeps its traceback.
+    """
+    _quiet_native_logs()
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -390,3 +535,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: continue a run with --resume RUN_DIR", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``list | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -7,9 +7,12 @@ experiments, so a number means the same thing wherever it is printed.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+
+from dlrecipes.spec import RecipeError
 
 SPLITS = ("train", "val", "test")
 
@@ -55,11 +58,39 @@ def classification_report(y_true, y_pred, class_names) -> dict[str, Any]:
     }
 
 
+class NonFiniteMetricError(RecipeError):
+    """A metric of a split came out NaN or infinite: there is no result to record.
+
+    JSON has no NaN, and a NaN test accuracy is not a result: the run fails with this
+    one-line error instead of writing ``metrics.json``.
+    """
+
+
 def split_metrics(model, splits, split: str) -> dict[str, float]:
-    """``model.evaluate`` on one split (inference mode: no dropout, no augmentation)."""
+    """``model.evaluate`` on one split (inference mode: no dropout, no augmentation).
+
+    Raises:
+        NonFiniteMetricError: a metric is NaN or infinite (named, with the split's largest
+            input, the usual cause once the data is known to be finite).
+    """
     x, y = getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}")
     metrics = model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)
-    return {k: float(v) for k, v in metrics.items()}
+    metrics = {k: float(v) for k, v in metrics.items()}
+    bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
+    if bad:
+        name, value = next(iter(bad.items()))
+        array = np.asarray(x)
+        largest = (
+            f"; its inputs reach |x| = {float(np.abs(array).max()):.3g}"
+            if array.dtype.kind == "f" and array.size and np.isfinite(array).all()
+            else ""
+        )
+        raise NonFiniteMetricError(
+            f"the {split} {name} is {value} after training: the model's outputs are not finite "
+            f"on the {split} split ({len(array)} examples{largest}); expected finite metrics "
+            "(scale the inputs: data.scale = 'unit' or data.standardize = true)"
+        )
+    return metrics
 
 
 def evaluate_model(model, splits, recipe, split: str = "test") -> dict[str, Any]:

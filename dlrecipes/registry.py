@@ -4,7 +4,9 @@
 - ``get(name)`` imports ``recipes.<name>`` and returns its ``RECIPE``; the recipe's
   ``name`` must equal the module name.
 - ``load(path)`` reads a user recipe: a ``.toml`` file (no code executed) or a
-  ``.py`` module of the user's own that defines ``RECIPE``.
+  ``.py`` module of the user's own that defines ``RECIPE``. A user recipe may not
+  take a built-in's name (its runs would mix with the built-in's), except the
+  ``recipe.toml`` a run saved, which re-runs as the recipe it records.
 - ``find(name_or_path)`` does whichever applies.
 """
 
@@ -19,6 +21,8 @@ from dlrecipes.spec import Recipe, RecipeError, recipe_from_toml
 from dlrecipes.spec.lookup import unknown_name
 
 PACKAGE = "recipes"
+#: The file a run or a search saves its resolved recipe in; it may carry a built-in's name.
+SAVED_RECIPE = "recipe.toml"
 
 
 def names() -> list[str]:
@@ -64,19 +68,28 @@ def load(path: str | Path) -> Recipe:
     if not path.is_file():
         raise RecipeError(f"recipe file not found. Received: {str(path)!r}")
     if path.suffix == ".toml":
-        return recipe_from_toml(path)
+        recipe = recipe_from_toml(path)
+        if path.name == SAVED_RECIPE:  # a run's own record of a built-in: re-run as itself
+            return recipe
+        return _not_builtin(recipe, path, "the recipe")
     if path.suffix == ".py":
         spec = importlib.util.spec_from_file_location(f"user_recipe_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         recipe = _check(getattr(module, "RECIPE", None), path.stem, str(path))
-        if recipe.name in names():
-            raise RecipeError(
-                f"recipe name {recipe.name!r} in {str(path)!r} duplicates a built-in recipe; "
-                "rename the file and the recipe"
-            )
-        return recipe
+        return _not_builtin(recipe, path, "the file and the recipe")
     raise RecipeError(f"a recipe file must end in .toml or .py. Received: {str(path)!r}")
+
+
+def _not_builtin(recipe: Recipe, path: Path, rename: str) -> Recipe:
+    """A user recipe may not take a built-in's name: its runs would land in (and be
+    compared with) the built-in's run directories ``OUT/<name>/``."""
+    if recipe.name in names():
+        raise RecipeError(
+            f"recipe name {recipe.name!r} in {str(path)!r} duplicates a built-in recipe; "
+            f"expected a new name: rename {rename} (e.g. name = 'my_{recipe.name}')"
+        )
+    return recipe
 
 
 def find(name_or_path: str | Path | Recipe) -> Recipe:

@@ -12,6 +12,7 @@ import difflib
 import importlib
 from dataclasses import dataclass
 
+from dlrecipes.data.checks import check_raw
 from dlrecipes.data.errors import DataUnavailableError
 from dlrecipes.data.splits import RawData, Splits
 
@@ -91,7 +92,12 @@ def source_names() -> list[str]:
 
 
 def load_raw(source: str, options: dict | None = None, seed: int = 0) -> RawData:
-    """Run a source's loader: ``"mnist_idx:DIR"`` -> :class:`RawData` (no preprocessing)."""
+    """Run a source's loader: ``"mnist_idx:DIR"`` -> :class:`RawData` (no preprocessing).
+
+    What the loader returns is checked (:func:`dlrecipes.data.checks.check_raw`):
+    numeric, non-empty, finite inputs, class labels in range, a test split shaped
+    like the training split; anything else is a one-line :class:`DataUnavailableError`.
+    """
     name, _, argument = source.partition(":")
     if name not in SOURCES:
         close = difflib.get_close_matches(name, SOURCES, n=3, cutoff=0.6)
@@ -101,7 +107,7 @@ def load_raw(source: str, options: dict | None = None, seed: int = 0) -> RawData
         )
     module_name, function_name = SOURCES[name].loader.split(":")
     loader = getattr(importlib.import_module(module_name), function_name)
-    return loader(argument, dict(options or {}), seed)
+    return check_raw(loader(argument, dict(options or {}), seed), source)
 
 
 def load(spec, seed: int = 0) -> Splits:

@@ -19,14 +19,19 @@ from dlrecipes.data.splits import RawData
 from dlrecipes.recipe import RecipeError
 
 
-def _option(options: dict, name: str, default, kind=float):
+def _option(options: dict, name: str, default, kind=float, low=None, high=None):
+    """``options[name]`` (or ``default``) as ``kind``, within ``[low, high)`` when given."""
     value = options.get(name, default)
     try:
-        return kind(value)
-    except (TypeError, ValueError):
+        value = kind(value)
+    except (TypeError, ValueError, OverflowError):
         raise RecipeError(
             f"data.options.{name} expects {kind.__name__}. Received: {value!r}"
         ) from None
+    if (low is not None and not value >= low) or (high is not None and not value < high):
+        bounds = f">= {low}" if high is None else f"in [{low}, {high})"
+        raise RecipeError(f"data.options.{name} must be {bounds}. Received: {value!r}")
+    return value
 
 
 def check_options(source: str, options: dict, allowed: tuple[str, ...]) -> None:
@@ -62,9 +67,7 @@ def xor(argument: str, options: dict, seed: int) -> RawData:
     the test split stays the four points.
     """
     check_options("xor", options, ("repeat",))
-    repeat = _option(options, "repeat", 1, int)
-    if repeat < 1:
-        raise RecipeError(f"data.options.repeat must be >= 1. Received: {repeat}")
+    repeat = _option(options, "repeat", 1, int, low=1)
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
     y = np.array([0, 1, 1, 0], dtype="int32")
     if repeat == 1:
@@ -83,9 +86,9 @@ def xor(argument: str, options: dict, seed: int) -> RawData:
 def spirals(argument: str, options: dict, seed: int) -> RawData:
     """Two interleaved spirals; ``num_samples`` points in all, Gaussian ``noise``."""
     check_options("spirals", options, ("num_samples", "noise", "turns"))
-    num_samples = _option(options, "num_samples", 1000, int)
-    noise = _option(options, "noise", 0.05)
-    turns = _option(options, "turns", 1.5)
+    num_samples = _option(options, "num_samples", 1000, int, low=2)
+    noise = _option(options, "noise", 0.05, low=0.0)
+    turns = _option(options, "turns", 1.5, low=0.0)
     rng = np.random.default_rng(seed)
     half = num_samples // 2
     t = np.sqrt(rng.uniform(0, 1, half)) * turns * 2 * np.pi
@@ -100,12 +103,12 @@ def blobs(argument: str, options: dict, seed: int) -> RawData:
     from sklearn.datasets import make_blobs
 
     check_options("blobs", options, ("num_samples", "num_classes", "num_features", "std"))
-    num_classes = _option(options, "num_classes", 3, int)
+    num_classes = _option(options, "num_classes", 3, int, low=1)
     x, y = make_blobs(
-        n_samples=_option(options, "num_samples", 600, int),
+        n_samples=_option(options, "num_samples", 600, int, low=1),
         centers=num_classes,
-        n_features=_option(options, "num_features", 2, int),
-        cluster_std=_option(options, "std", 1.0),
+        n_features=_option(options, "num_features", 2, int, low=1),
+        cluster_std=_option(options, "std", 1.0, low=0.0),
         random_state=seed,
     )
     return RawData(
@@ -134,8 +137,8 @@ def function1d(argument: str, options: dict, seed: int) -> RawData:
             f"function1d has no function {name!r}. Expected one of: {', '.join(FUNCTIONS)}"
         )
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, (_option(options, "num_samples", 1000, int), 1))
-    y = FUNCTIONS[name](x) + rng.normal(0, _option(options, "noise", 0.0), x.shape)
+    x = rng.uniform(-1, 1, (_option(options, "num_samples", 1000, int, low=1), 1))
+    y = FUNCTIONS[name](x) + rng.normal(0, _option(options, "noise", 0.0, low=0.0), x.shape)
     return RawData(x=x.astype("float32"), y=y.astype("float32"), kind="flat", task="regression")
 
 
@@ -143,11 +146,11 @@ def linear(argument: str, options: dict, seed: int) -> RawData:
     """``y = X w + b + noise`` with a fixed random ``w``; the truth is in ``extras``."""
     check_options("linear", options, ("num_samples", "num_features", "noise"))
     rng = np.random.default_rng(seed)
-    num_features = _option(options, "num_features", 3, int)
-    x = rng.normal(0, 1, (_option(options, "num_samples", 500, int), num_features))
+    num_features = _option(options, "num_features", 3, int, low=1)
+    x = rng.normal(0, 1, (_option(options, "num_samples", 500, int, low=1), num_features))
     w = rng.normal(0, 2, (num_features, 1))
     b = rng.normal(0, 1)
-    y = x @ w + b + rng.normal(0, _option(options, "noise", 0.1), (len(x), 1))
+    y = x @ w + b + rng.normal(0, _option(options, "noise", 0.1, low=0.0), (len(x), 1))
     return RawData(
         x=x.astype("float32"),
         y=y.astype("float32"),
@@ -161,8 +164,8 @@ def separable(argument: str, options: dict, seed: int) -> RawData:
     """Linearly separable 2-D points with a guaranteed ``margin`` around a random line."""
     check_options("separable", options, ("num_samples", "margin"))
     rng = np.random.default_rng(seed)
-    num_samples = _option(options, "num_samples", 200, int)
-    margin = _option(options, "margin", 0.1)
+    num_samples = _option(options, "num_samples", 200, int, low=1)
+    margin = _option(options, "margin", 0.1, low=0.0, high=1.0)  # >= sqrt(2) never ends
     angle = rng.uniform(0, 2 * np.pi)
     normal = np.array([np.cos(angle), np.sin(angle)])
     points = []

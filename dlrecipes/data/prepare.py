@@ -15,7 +15,7 @@ from dlrecipes.data.splits import RawData, Splits
 from dlrecipes.recipe import RecipeError
 
 
-def _split(x, y, fraction: float, seed: int, classification: bool):
+def _split(x, y, fraction: float, seed: int, classification: bool, name: str, source: str):
     from sklearn.model_selection import train_test_split
 
     counts = np.bincount(y) if classification and y.ndim == 1 else None
@@ -23,9 +23,16 @@ def _split(x, y, fraction: float, seed: int, classification: bool):
     num_held_out = int(round(fraction * len(x)))
     if counts is not None and can_stratify and num_held_out < np.count_nonzero(counts):
         can_stratify = False
-    return train_test_split(
-        x, y, test_size=fraction, random_state=seed, stratify=y if can_stratify else None
-    )
+    try:
+        return train_test_split(
+            x, y, test_size=fraction, random_state=seed, stratify=y if can_stratify else None
+        )
+    except ValueError as error:  # a fraction that leaves one side empty
+        raise RecipeError(
+            f"{source}: data.{name}={fraction} of {len(x)} examples leaves a split empty "
+            f"({str(error).splitlines()[0]}); expected a fraction that keeps at least one "
+            "example on each side"
+        ) from None
 
 
 def split(raw: RawData, spec, seed: int):
@@ -37,10 +44,19 @@ def split(raw: RawData, spec, seed: int):
         return raw.x, raw.y, x_eval, y_eval, x_eval, y_eval
     if raw.x_test is not None:
         x, y, x_test, y_test = raw.x, raw.y, raw.x_test, raw.y_test
+    elif spec.test_fraction == 0:
+        raise RecipeError(
+            f"data.test_fraction=0 leaves no test split: {spec.source!r} has no test split of "
+            "its own; expected a fraction in (0, 1), e.g. data.test_fraction=0.2"
+        )
     else:
-        x, x_test, y, y_test = _split(raw.x, raw.y, spec.test_fraction, seed, classification)
+        x, x_test, y, y_test = _split(
+            raw.x, raw.y, spec.test_fraction, seed, classification, "test_fraction", spec.source
+        )
     if spec.val_fraction > 0:
-        x, x_val, y, y_val = _split(x, y, spec.val_fraction, seed + 1, classification)
+        x, x_val, y, y_val = _split(
+            x, y, spec.val_fraction, seed + 1, classification, "val_fraction", spec.source
+        )
     else:
         x_val, y_val = x[:0], y[:0]
     if raw.x_test is not None or spec.val_fraction == 0:

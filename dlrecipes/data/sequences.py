@@ -150,7 +150,13 @@ def read_text(path: str) -> str:
             f"text file not found. Received: {path!r} (e.g. "
             "text:../shared/data/tinyshakespeare/input.txt)"
         )
-    return file.read_text(encoding="utf-8", errors="replace")
+    try:
+        return file.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise DataUnavailableError(
+            f"cannot read the text file {path!r} ({error.strerror or error}); expected a "
+            "readable UTF-8 text file"
+        ) from None
 
 
 def encode_windows(corpus: str, seq_length: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -201,7 +207,7 @@ def text(argument: str, options: dict, seed: int) -> RawData:
     check_options("text", options, ("seq_length", "max_chars"))
     if not argument:
         return stdlib_text("", options, seed)
-    max_chars = _option(options, "max_chars", 0, int)
+    max_chars = _option(options, "max_chars", 0, int, low=0)
     corpus = read_text(argument)
     return _text_data(corpus[:max_chars] if max_chars else corpus, argument, options)
 
@@ -212,5 +218,5 @@ def stdlib_text(argument: str, options: dict, seed: int) -> RawData:
     Options: ``seq_length`` (100), ``max_chars`` (1,000,000; 0 = all of it).
     """
     check_options("stdlib_text", options, ("seq_length", "max_chars"))
-    corpus = stdlib_corpus(_option(options, "max_chars", 1_000_000, int))
+    corpus = stdlib_corpus(_option(options, "max_chars", 1_000_000, int, low=0))
     return _text_data(corpus, "stdlib_text", options)

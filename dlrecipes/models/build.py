@@ -22,6 +22,25 @@ from dlrecipes.spec.lookup import suggest_names
 # Options the builder gets from the data when it accepts them and the recipe is silent.
 FROM_DATA = ("input_shape", "num_classes", "num_outputs")
 
+#: Losses that compare outputs with class labels. On regression targets they "train" to a
+#: meaningless loss of 0.0 and accuracy 0.0, so such a run is refused before it starts.
+CLASSIFICATION_LOSSES = frozenset(
+    {
+        "sparse_categorical_crossentropy",
+        "categorical_crossentropy",
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+        "categorical_hinge",
+        "hinge",
+        "squared_hinge",
+        "rbf_map",
+    }
+)
+#: Metric names Keras' ``compile`` resolves itself (adapting to the loss), beyond
+#: ``keras.metrics.get``'s names.
+KERAS_METRIC_ALIASES = ("accuracy", "acc", "crossentropy", "ce")
+
 
 def builder_kwargs(builder, options, splits) -> dict[str, Any]:
     """The builder's keyword arguments: recipe options plus shapes from the data.
@@ -72,6 +91,66 @@ def build_base(recipe, splits):
     return base
 
 
+def check_task(recipe, splits) -> None:
+    """Refuse, before a model is built, a loss or metric that cannot fit the data.
+
+    - a classification loss (``sparse_categorical_crossentropy``, ...) on regression
+      targets, e.g. ``run mlp --set data.source=function1d`` (it would "complete" with
+      loss 0.0 and accuracy 0.0);
+    - a metric name neither Keras nor the library knows (``train.metrics=["acuracy"]``).
+
+    Raises:
+        RecipeError: one line naming the received value and what was expected.
+    """
+    import keras
+
+    from dlrecipes.training.fit import CUSTOM_METRICS
+
+    loss = recipe.train.loss
+    if splits.task == "regression" and loss in CLASSIFICATION_LOSSES:
+        outputs = f"{splits.num_outputs} output{'s' if splits.num_outputs > 1 else ''}"
+        raise RecipeError(
+            f"train.loss={loss!r} needs class labels, but data {splits.source!r} holds "
+            f"regression targets ({outputs}); expected a regression loss (e.g. train.loss=mse, "
+            "train.metrics=['mae']) or integer class labels"
+        )
+    for name in recipe.train.metrics:
+        if name in KERAS_METRIC_ALIASES or name in CUSTOM_METRICS:
+            continue
+        try:
+            keras.metrics.get(name)
+        except (ValueError, TypeError):
+            raise RecipeError(
+                f"unknown metric {name!r} in train.metrics. Expected a keras.metrics name "
+                f"(e.g. accuracy, mae, mse, auc) or {', '.join(CUSTOM_METRICS)}"
+            ) from None
+
+
+def check_outputs(recipe, splits, model) -> None:
+    """Refuse a classifier with fewer outputs than the data has classes: labels beyond the
+    softmax make the loss NaN, which would otherwise be reported as divergence.
+
+    Raises:
+        RecipeError: one line naming the output width and the number of classes.
+    """
+    loss = recipe.train.loss
+    output_shape = getattr(model, "output_shape", None)
+    if splits.task != "classification" or not isinstance(output_shape, tuple):
+        return
+    width = output_shape[-1]
+    if isinstance(width, int) and 1 < width < splits.num_classes:
+        raise RecipeError(
+            f"model {recipe.model.builder!r} has {width} outputs but data {splits.source!r} has "
+            f"{splits.num_classes} classes (labels 0..{splits.num_classes - 1}); expected at "
+            f"least {splits.num_classes} outputs (leave model.num_classes to the data)"
+        )
+    if width == 1 and splits.num_classes > 2 and loss in CLASSIFICATION_LOSSES:
+        raise RecipeError(
+            f"model {recipe.model.builder!r} has one (binary) output but data {splits.source!r} "
+            f"has {splits.num_classes} classes; expected one output per class (binary=false)"
+        )
+
+
 def build_model(recipe, splits):
     """Build the recipe's model, wrapped with augmentation and standardisation layers.
 
@@ -83,10 +162,16 @@ def build_model(recipe, splits):
     Returns:
         The builder's model itself when nothing wraps it, else a Functional model
         ``inputs -> wrapper layers -> base``.
+
+    Raises:
+        RecipeError: unknown builder or option, input shape, loss, metric or output
+            width that does not fit the data (:func:`check_task`).
     """
     import keras
 
+    check_task(recipe, splits)
     base = build_base(recipe, splits)
+    check_outputs(recipe, splits, base)
     data = recipe.data
     mixed = recipe.train.mixed_precision
     if not (data.standardize or data.augment_shift or data.augment_rotation or mixed):
@@ -129,6 +214,95 @@ def unwrap(model, x=None):
         if x is not None and not isinstance(layer, keras.layers.InputLayer):
             x = keras.ops.convert_to_numpy(layer(x, training=False))
     return model, x
+
+
+def load_saved_model(path, *, compile: bool = True):
+    """Load a ``.keras`` file a run saved, in Keras' safe mode (no code is deserialised).
+
+    The library's custom layers, losses, metrics and schedules are registered first so
+    that they load by name. A file that is not a complete ``.keras`` archive (truncated,
+    corrupt, not a zip) and a file safe mode refuses (a ``Lambda`` layer or other code)
+    are one-line errors instead of Keras' "File not found" or a traceback.
+
+    Args:
+        path: the ``.keras`` file (e.g. ``RUN_DIR/model.keras``).
+        compile: restore the training configuration too.
+
+    Raises:
+        RecipeError: missing, unreadable, corrupt or refused by safe mode.
+    """
+    import json
+    import zipfile
+    from pathlib import Path
+
+    import keras
+
+    import dlrecipes.layers  # noqa: F401  (registers custom layers)
+    import dlrecipes.training  # noqa: F401  (registers schedules)
+
+    for optional in ("dlrecipes.losses", "dlrecipes.metrics"):
+        try:
+            __import__(optional)
+        except ImportError:
+            pass
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"no saved model: {str(path)!r} does not exist; was the run completed?")
+    check_keras_archive(path)
+    try:
+        return keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except ValueError as error:
+        raise safe_mode_refusal(path, error) from None
+    except (OSError, json.JSONDecodeError, zipfile.BadZipFile) as error:  # a damaged member
+        raise RecipeError(
+            f"{str(path)!r} is a corrupt .keras file ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}); expected the model.keras "
+            "a completed run saved"
+        ) from None
+
+
+def safe_mode_refusal(path, error: ValueError) -> RecipeError:
+    """The one-line error for a ``.keras`` file Keras' safe mode refused to deserialise;
+    ``error`` itself is re-raised when it is not such a refusal (a genuine bug stays one).
+
+    Safe mode refuses Python code in a model file (a ``Lambda`` layer's function, an
+    unregistered class): loading it would run its author's code.
+    """
+    if "safe_mode" not in str(error):
+        raise error
+    first = str(error).split(". ")[0]
+    return RecipeError(
+        f"{str(path)!r} was refused by Keras' safe mode ({first}); expected a model without "
+        "Python code, as dlrecipes saves them (load it with safe_mode=False only if you "
+        "trust its author)"
+    )
+
+
+#: The members every ``.keras`` archive written by ``model.save`` holds.
+KERAS_ARCHIVE_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")
+
+
+def check_keras_archive(path) -> None:
+    """Raise unless ``path`` is a complete zip archive with the members of a ``.keras`` file."""
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()  # the first member whose CRC fails, else None
+            members = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise RecipeError(
+            f"{str(path)!r} is not a readable .keras archive ({error}); expected the zip file "
+            "a completed run saved (is it truncated or corrupt?)"
+        ) from None
+    missing = [name for name in KERAS_ARCHIVE_MEMBERS if name not in members]
+    if damaged or missing:
+        what = f"member {damaged!r} is damaged" if damaged else f"it lacks {', '.join(missing)}"
+        raise RecipeError(
+            f"{str(path)!r} is a corrupt .keras archive: {what}; expected the model.keras "
+            "a completed run saved"
+        )
 
 
 def parameter_counts(model) -> dict[str, int]:

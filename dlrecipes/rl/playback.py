@@ -1,13 +1,21 @@
-"""Evaluate a saved agent and record an episode as a GIF."""
+"""Evaluate a saved agent and record an episode as a GIF (``run NAME --play RUN_DIR``).
+
+Everything read from the run directory is data: ``recipe.toml`` (no code), the
+Q-network in Keras' safe mode or the Q-table without pickle. Damaged files and
+safe-mode refusals are one-line errors, and ``--record``'s path is checked before
+any episode is played.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dlrecipes.models.build import check_keras_archive, safe_mode_refusal
 from dlrecipes.recipe import RecipeError, recipe_from_toml
 from dlrecipes.rl.agent import AGENTS
 from dlrecipes.rl.envs import make_env
@@ -32,16 +40,75 @@ def _load(run_dir: Path):
     if recipe.agent is None:
         raise RecipeError(f"--play expects an RL run. Received: {recipe.name!r} has no agent")
     options = resolve_options(recipe.agent.algorithm, recipe.agent.options)
-    return recipe, options, AGENTS[options.algorithm].load_policy(run_dir / "best")
+    best = run_dir / "best"
+    _check_saved_agent(best)
+    try:
+        policy = AGENTS[options.algorithm].load_policy(best)
+    except ValueError as error:  # Keras' safe mode refused the Q-network's file
+        raise safe_mode_refusal(best / "model.keras", error) from None
+    return recipe, options, policy
+
+
+def _check_saved_agent(best: Path) -> None:
+    """The files of a saved agent are data, checked before a policy is made of them: a
+    Q-network's ``model.keras`` is a complete archive, a ``q_table.npy`` a finite numeric
+    table (read without pickle). Anything else is a one-line :class:`RecipeError`."""
+    model = best / "model.keras"
+    if model.is_file():
+        check_keras_archive(model)
+    table = best / "q_table.npy"
+    if not table.is_file():
+        return
+    try:
+        q_table = np.load(table, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise RecipeError(
+            f"{str(table)!r} is not a readable NumPy table ({str(error).splitlines()[0]}); "
+            "expected the q_table.npy a run saved"
+        ) from None
+    if q_table.ndim != 2 or q_table.dtype.kind not in "iuf" or not np.isfinite(q_table).all():
+        raise RecipeError(
+            f"{str(table)!r} holds a {q_table.dtype} array of shape {q_table.shape}; expected "
+            "a finite (states, actions) Q-table"
+        )
+
+
+def check_record_path(path: Path) -> Path:
+    """Check that ``--record`` can write its GIF, *before* any episode is played.
+
+    The name must end in ``.gif`` and its directory must be creatable and writable: the
+    directories are made and a temporary file next to the GIF is written and removed.
+
+    Raises:
+        RecipeError: one line naming the path and why it cannot be written.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise RecipeError(f"--record writes a GIF. Received: {str(path)!r} (use a .gif name)")
+    if path.is_dir():
+        raise RecipeError(f"--record expects a file name. Received: {str(path)!r} is a directory")
+    probe = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise RecipeError(
+            f"--record cannot write {str(path)!r} ({error.strerror or error}); expected a "
+            "path in a writable directory"
+        ) from None
+    return path
 
 
 def record_gif(policy, env_id: str, env_options: dict, path: Path, seed: int, fps: int = 30):
     """Play one greedy episode with ``render_mode="rgb_array"`` and save its frames as a GIF."""
     from PIL import Image
 
-    path = Path(path)
-    if path.suffix.lower() != ".gif":
-        raise RecipeError(f"--record writes a GIF. Received: {str(path)!r} (use a .gif name)")
+    path = check_record_path(path)
+    # Frames are drawn off-screen: no display is needed, and pygame's SDL would otherwise
+    # probe one and print "error: XDG_RUNTIME_DIR is invalid or not set" on a server.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     env = make_env(env_id, env_options, render_mode="rgb_array")
     frames = []
     try:
@@ -59,8 +126,16 @@ def record_gif(policy, env_id: str, env_options: dict, path: Path, seed: int, fp
     images = [Image.fromarray(np.asarray(frame)) for frame in frames if frame is not None]
     if not images:
         raise RecipeError(f"{env_id} rendered no frames with render_mode='rgb_array'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    partial = path.with_name(path.name + ".tmp")  # written whole, then renamed
+    images[0].save(
+        partial,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=int(1000 / fps),
+        loop=0,
+    )
+    partial.replace(path)
     return {"video": str(path), "video_frames": len(images), "video_return": total}
 
 
@@ -81,6 +156,8 @@ def play(
     """
     if episodes < 1:
         raise RecipeError(f"--episodes must be >= 1. Received: {episodes}")
+    if record is not None:
+        check_record_path(record)  # before the episodes are played, not after
     recipe, options, policy = _load(run_dir)
     spec = recipe.agent
     result = evaluate(
@@ -97,7 +174,10 @@ def play(
     }
     best_info = Path(run_dir) / "best" / "best.json"
     if best_info.is_file():
-        out["best_step"] = json.loads(best_info.read_text()).get("step")
+        try:
+            out["best_step"] = json.loads(best_info.read_text()).get("step")
+        except (ValueError, AttributeError):  # not JSON, or not an object: no step to report
+            out["best_step"] = None
     if record is not None:
         out.update(record_gif(policy, spec.env_id, spec.env_options, Path(record), seed))
     return out

@@ -13,25 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from dlrecipes.evaluation import evaluate_model
+from dlrecipes.models.build import load_saved_model
 from dlrecipes.spec import RecipeError, recipe_from_toml
 
 
 def load_run_model(run_dir: Path):
-    """Load a run's ``model.keras`` with dlrecipes' custom objects registered."""
-    import keras
-
-    import dlrecipes.layers  # noqa: F401  (registers custom layers)
-    import dlrecipes.training  # noqa: F401  (registers schedules)
-
-    for optional in ("dlrecipes.losses", "dlrecipes.metrics"):
-        try:
-            __import__(optional)
-        except ImportError:
-            pass
-    path = run_dir / "model.keras"
-    if not path.is_file():
-        raise RecipeError(f"no model.keras in {str(run_dir)!r}: was the run completed?")
-    return keras.saving.load_model(path, safe_mode=True)
+    """Load a run's ``model.keras`` in safe mode (:func:`~dlrecipes.models.build.load_saved_model`):
+    a missing, truncated, corrupt or refused file is a one-line :class:`RecipeError`."""
+    return load_saved_model(Path(run_dir) / "model.keras")
 
 
 def _trained_image_size(run_dir: Path) -> int | None:
@@ -63,7 +52,9 @@ def evaluate(run_dir: str | Path, data: str | None = None, split: str = "test") 
     recipe = recipe_from_toml(run_dir / "recipe.toml")
     if recipe.task != "supervised":
         raise RecipeError(
-            f"evaluate works on supervised runs; {recipe.name!r} is a {recipe.task} recipe"
+            f"evaluate expects a supervised run. Received: {recipe.name!r} has task = "
+            f"{recipe.task!r}"
+            + (" (play an agent with: run NAME --play RUN_DIR)" if recipe.agent else "")
         )
     model = load_run_model(run_dir)
     spec = recipe.data

@@ -9,6 +9,7 @@ names what was received and what was expected; the CLI prints it after
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,6 +39,31 @@ def check_choice(name: str, value: Any, allowed: Iterable[str]) -> None:
 
 
 def check_fraction(name: str, value: float) -> None:
-    """Raise unless ``0 <= value < 1``."""
+    """Raise unless ``0 <= value < 1`` (NaN is not)."""
     if not 0.0 <= value < 1.0:
         raise RecipeError(f"{name} must be in [0, 1). Received: {name}={value}")
+
+
+#: The largest count a recipe field takes (epochs, batch size, steps): a C ``int32``, the
+#: bound of the loops and tensor shapes they end up in.
+MAX_COUNT = 2**31 - 1
+#: The largest seed: NumPy's legacy seeding (which Keras' ``set_random_seed`` calls) takes
+#: ``0 <= seed < 2**32``.
+MAX_SEED = 2**32 - 1
+
+
+def check_count(name: str, value: int, low: int = 0) -> None:
+    """Raise unless ``low <= value <= MAX_COUNT`` (a count a loop or a shape can hold)."""
+    if value < low:
+        what = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise RecipeError(f"{name} must be {what}. Received: {name}={value}")
+    if value > MAX_COUNT:
+        raise RecipeError(
+            f"{name} must be at most {MAX_COUNT:,} (2**31 - 1). Received: {name}={value}"
+        )
+
+
+def check_non_negative(name: str, value: float) -> None:
+    """Raise unless ``value`` is a finite number >= 0 (NaN and infinity are not)."""
+    if not (math.isfinite(value) and value >= 0):
+        raise RecipeError(f"{name} must be a finite number >= 0. Received: {name}={value}")

@@ -28,7 +28,8 @@ from dlrecipes.spec.schema import Recipe
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing file or a syntax error is a one-line RecipeError."""
+    """Read a TOML file; a missing or unreadable file, bytes that are not UTF-8 (TOML is
+    UTF-8 text) or a syntax error is a one-line RecipeError."""
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"config file not found. Received: {str(path)!r}")
@@ -37,6 +38,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise RecipeError(f"TOML syntax error in {str(path)!r}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise RecipeError(
+            f"{str(path)!r} is not UTF-8 text: byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}; expected a TOML file, which is UTF-8"
+        ) from None
+    except OSError as error:
+        raise RecipeError(
+            f"cannot read {str(path)!r} ({error.strerror or error}); expected a readable TOML file"
+        ) from None
 
 
 def resolve(

@@ -13,11 +13,19 @@ that derive from each other share nothing mutable and ``hash(recipe)`` works.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlrecipes.spec.errors import RecipeError, check_choice, check_fraction
+from dlrecipes.spec.errors import (
+    MAX_SEED,
+    RecipeError,
+    check_choice,
+    check_count,
+    check_fraction,
+    check_non_negative,
+)
 from dlrecipes.spec.frozen import FrozenDict, freeze
 
 EXPECT_SPLITS = ("test", "val")
@@ -74,10 +82,9 @@ class DataSpec:
         check_choice("data.scale", self.scale, ("unit", "none"))
         check_choice("data.layout", self.layout, ("auto", "flat", "image", "sequence"))
         for name in ("limit", "image_size", "pad_to"):
-            if getattr(self, name) < 0:
-                raise RecipeError(
-                    f"data.{name} must be >= 0. Received: data.{name}={getattr(self, name)}"
-                )
+            check_count(f"data.{name}", getattr(self, name), low=0)
+        check_fraction("data.augment_shift", self.augment_shift)
+        check_fraction("data.augment_rotation", self.augment_rotation)
         if not self.source:
             raise RecipeError("data.source must name a data source. Received: ''")
 
@@ -152,16 +159,15 @@ class TrainSpec:
     def __post_init__(self):
         _freeze_fields(self, "optimizer_options", "schedule_options", "metrics")
         for name in ("epochs", "batch_size", "steps_per_execution"):
-            if getattr(self, name) < 1:
-                raise RecipeError(
-                    f"train.{name} must be a positive integer. "
-                    f"Received: train.{name}={getattr(self, name)}"
-                )
-        if self.learning_rate <= 0:
+            check_count(f"train.{name}", getattr(self, name), low=1)
+        check_count("train.early_stopping_patience", self.early_stopping_patience, low=0)
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise RecipeError(
-                "train.learning_rate must be > 0. "
+                "train.learning_rate must be a finite number > 0. "
                 f"Received: train.learning_rate={self.learning_rate}"
             )
+        for name in ("weight_decay", "clipnorm"):
+            check_non_negative(f"train.{name}", getattr(self, name))
         check_choice("train.verbose", self.verbose, ("auto", "0", "1", "2"))
 
 
@@ -188,6 +194,10 @@ class ExpectSpec:
 
     def __post_init__(self):
         check_choice("expect.split", self.split, EXPECT_SPLITS)
+        if not math.isfinite(self.threshold):
+            raise RecipeError(
+                f"expect.threshold must be a finite number. Received: {self.threshold}"
+            )
 
     def reached(self, value: float) -> bool:
         """Whether ``value`` meets the expectation."""
@@ -285,6 +295,7 @@ class SearchSpec:
     def __post_init__(self):
         _freeze_fields(self, "params")
         check_choice("search.direction", self.direction, ("max", "min"))
+        check_count("search.max_trials", self.max_trials, low=1)
 
 
 @dataclass(frozen=True)
@@ -307,6 +318,7 @@ class AgentSpec:
 
     def __post_init__(self):
         _freeze_fields(self, "env_options", "options")
+        check_count("agent.total_steps", self.total_steps, low=1)
         for name in ("algorithm", "env_id"):  # no environment's defaults in the library
             if not getattr(self, name):
                 raise RecipeError(
@@ -377,6 +389,11 @@ class Recipe:
         check_choice("task", self.task, TASKS)
         if self.task == "custom" and not self.experiment:
             raise RecipeError(f"recipe {self.name!r} has task='custom' but no experiment name")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise RecipeError(
+                f"seed must be an integer in [0, {MAX_SEED}] (2**32 - 1, NumPy's seed range). "
+                f"Received: seed={self.seed}"
+            )
         if not self.name.isidentifier():
             raise RecipeError(
                 f"a recipe name must be a Python identifier. Received: name={self.name!r}"

@@ -1,4 +1,4 @@
-"""Callbacks: throughput meter and the divergence guard."""
+"""Callbacks: throughput meter and the divergence guard (which names the data's fault first)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 import time
 
 import keras
+import numpy as np
 
 
 class Throughput(keras.callbacks.Callback):
@@ -50,13 +51,65 @@ class Throughput(keras.callbacks.Callback):
         return self.steps / self.fit_seconds if self.fit_seconds else 0.0
 
 
+#: Inputs larger than this (in absolute value) overflow float32 activations easily.
+LARGE_INPUT = 1e6
+
+
+def data_cause(splits) -> str | None:
+    """The data's share in a NaN loss, if it has one: non-finite inputs or targets, class
+    labels outside ``[0, num_classes)``, or unscaled inputs of huge magnitude.
+
+    :func:`dlrecipes.data.load` already refuses the first two, so this matters for data
+    that did not come through it; the optimizer is blamed only when this finds nothing.
+    """
+    if splits is None:
+        return None
+    x, y = np.asarray(splits.x_train), np.asarray(splits.y_train)
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        return (
+            f"the training inputs hold {int((~np.isfinite(x)).sum())} NaN or infinite values; "
+            "expected finite inputs (clean the data, not the learning rate)"
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        return "the training targets hold NaN or infinite values; expected finite targets"
+    classes = getattr(splits, "num_classes", 0)
+    if classes and y.dtype.kind in "iu" and y.size and (y.min() < 0 or y.max() >= classes):
+        return (
+            f"the training labels range over {int(y.min())}..{int(y.max())}; expected class "
+            f"labels 0..{classes - 1} for {classes} classes"
+        )
+    if x.dtype.kind == "f" and x.size and float(np.abs(x).max()) > LARGE_INPUT:
+        return (
+            f"the training inputs reach |x| = {float(np.abs(x).max()):.3g}; expected scaled "
+            "inputs (data.scale = 'unit' or data.standardize = true)"
+        )
+    return None
+
+
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training when the loss becomes NaN or infinite and remembers where."""
+    """Stops training when the loss becomes NaN or infinite and remembers where.
+
+    :meth:`explain` phrases the failure: the data's fault when the data has one
+    (:func:`data_cause`), else the optimizer's (lower the learning rate, clip).
+    """
 
     def __init__(self):
         super().__init__()
         self.diverged_at: tuple[int, int] | None = None
         self._epoch = 0
+
+    def explain(self, train, splits=None) -> str:
+        """The one-line message of the divergence, for ``train`` (a ``TrainSpec``) on
+        ``splits``: names NaN inputs or out-of-range labels before blaming the optimizer."""
+        epoch, batch = self.diverged_at or (0, 0)
+        where = f"the loss became NaN or infinite at epoch {epoch}, batch {batch}"
+        cause = data_cause(splits)
+        if cause:
+            return f"{where}: {cause}"
+        return (
+            f"{where} (train.learning_rate={train.learning_rate}, optimizer={train.optimizer}); "
+            "expected a finite loss: lower train.learning_rate or set train.clipnorm"
+        )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

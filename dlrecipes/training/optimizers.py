@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 
 import keras
 
@@ -49,6 +50,11 @@ def make_optimizer(train, total_steps: int) -> keras.optimizers.Optimizer:
         )
     class_name, defaults = OPTIMIZERS[name]
     kwargs = {**defaults, **train.optimizer_options}
+    for key, value in train.optimizer_options.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecipeError(
+                f"train.optimizer_options.{key} must be a finite number. Received: {key}={value}"
+            )
     if train.weight_decay:
         kwargs["weight_decay"] = train.weight_decay
     if train.clipnorm:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 
 from dlrecipes.recipe import RecipeError
@@ -44,6 +46,23 @@ class InverseSqrtDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 SCHEDULES = ("constant", "exponential", "cosine", "inverse_sqrt", "piecewise")
+#: Schedule options that must be > 0: a zero horizon divides by zero, a NaN learning rate
+#: follows and the run would "diverge" for no reason of the optimizer's.
+POSITIVE_OPTIONS = ("decay_steps", "decay_rate", "initial_learning_rate")
+
+
+def _check_option(schedule: str, key: str, value) -> None:
+    """Numbers in ``train.schedule_options`` are finite (and > 0 where they must be)."""
+    values = value if isinstance(value, (list, tuple)) else (value,)
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if not math.isfinite(item) or (key in POSITIVE_OPTIONS and item <= 0):
+            bound = "a finite number > 0" if key in POSITIVE_OPTIONS else "finite numbers"
+            raise RecipeError(
+                f"train.schedule_options.{key} for {schedule!r} must be {bound}. "
+                f"Received: {key}={value!r}"
+            )
 
 
 def make_schedule(name: str, learning_rate: float, options: dict, total_steps: int):
@@ -57,6 +76,8 @@ def make_schedule(name: str, learning_rate: float, options: dict, total_steps: i
         total_steps: optimizer steps of the whole run (default decay horizon).
     """
     options = dict(options)
+    for key, value in options.items():
+        _check_option(name, key, value)
     try:
         if name == "constant":
             return learning_rate
@@ -71,7 +92,7 @@ def make_schedule(name: str, learning_rate: float, options: dict, total_steps: i
             return InverseSqrtDecay(learning_rate, **options)
         if name == "piecewise":
             return keras.optimizers.schedules.PiecewiseConstantDecay(**options)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise RecipeError(f"train.schedule_options for {name!r}: {error}") from None
     raise RecipeError(
         f"unknown learning-rate schedule {name!r}. Expected one of: {', '.join(SCHEDULES)}"
