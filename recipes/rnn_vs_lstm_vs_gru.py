@@ -67,6 +67,10 @@ RECIPE = Recipe(
         Variant("simple_rnn", {"model.options.cell": "simple_rnn"}),
         Variant("lstm", {"model.options.cell": "lstm"}),
         Variant("gru", {"model.options.cell": "gru"}),
+        # the lecture notes' GRU: the reset gate inside U (r * h) (Keras: reset_after=False)
+        Variant(
+            "gru_notes_form", {"model.options.cell": "gru", "model.options.reset_after": False}
+        ),
     ),
     probes=("input_gradients", "early_input_gradients"),
     reports=("baseline",),

@@ -17,10 +17,24 @@ vanishing and exploding gradients of simple RNNs (Bengio, Simard & Frasconi
 | ``simple_rnn``    | h_t = tanh(W x_t + U h_{t-1} + b)          | Elman 1990                    |
 | ``lstm``          | gated cell state c_t = f c_{t-1} + i c~_t  | Hochreiter & Schmidhuber 1997 |
 | ``peephole_lstm`` | LSTM whose gates also see c (diagonal V)   | Gers & Schmidhuber 2000       |
-| ``gru``           | h_t = (1 - z) h_{t-1} + z h~_t             | Cho et al. 2014               |
+| ``gru``           | h_t = z h_{t-1} + (1 - z) h~_t             | Cho et al. 2014               |
 
 ``simple_rnn``, ``lstm`` and ``gru`` are Keras' fused layers;
 ``peephole_lstm`` is ``keras.layers.RNN(PeepholeLSTMCell)``.
+
+The GRU, as Keras computes it (``keras.layers.GRUCell``) and as the lecture notes
+write it, with the update gate ``z`` weighting the *old* state::
+
+    z_t  = s(W_z x_t + U_z h_{t-1} + b_z)               update gate
+    r_t  = s(W_r x_t + U_r h_{t-1} + b_r)               reset gate
+    h~_t = tanh(W x_t + U (r_t * h_{t-1}) + b)          reset_after=False: the notes' form
+    h~_t = tanh(W x_t + r_t * (U h_{t-1} + b'))         reset_after=True: Keras' default
+    h_t  = z_t * h_{t-1} + (1 - z_t) * h~_t
+
+(Cho et al. 2014 name the gates the other way round, ``h_t = (1 - z) h_{t-1} + z h~``:
+the same family with ``z`` replaced by ``1 - z``.) ``reset_after=True`` applies the
+reset gate after the recurrent matrix, the form cuDNN implements, and has a second
+recurrent bias ``b'``; builders take ``reset_after`` to choose.
 """
 
 from __future__ import annotations
@@ -34,7 +48,12 @@ CELLS = ("simple_rnn", "lstm", "peephole_lstm", "gru")
 
 
 def recurrent_layer(
-    cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name: str | None = None
+    cell: str,
+    units: int,
+    return_sequences: bool,
+    dropout: float = 0.0,
+    name: str | None = None,
+    reset_after: bool = True,
 ) -> keras.layers.Layer:
     """One recurrent layer of the named ``cell`` type (see the module table).
 
@@ -45,9 +64,16 @@ def recurrent_layer(
             last, ``(batch, units)``.
         dropout: dropout rate on the layer's inputs x_t.
         name: the layer's name.
+        reset_after: GRU only: ``True`` (Keras' default) resets after the recurrent
+            matrix, ``False`` is the lecture notes' ``U (r * h)`` (module docstring).
     """
     check_positive("units", units)
     check_rate("dropout", dropout)
+    if not reset_after and cell != "gru":
+        raise ValueError(
+            f"reset_after applies to cell='gru' only. Received: reset_after={reset_after!r} "
+            f"with cell={cell!r}"
+        )
     if cell == "simple_rnn":
         return keras.layers.SimpleRNN(
             units, return_sequences=return_sequences, dropout=dropout, name=name
@@ -58,7 +84,11 @@ def recurrent_layer(
         )
     if cell == "gru":
         return keras.layers.GRU(
-            units, return_sequences=return_sequences, dropout=dropout, name=name
+            units,
+            return_sequences=return_sequences,
+            dropout=dropout,
+            reset_after=bool(reset_after),
+            name=name,
         )
     if cell == "peephole_lstm":
         if dropout:
@@ -71,11 +101,14 @@ def recurrent_layer(
     raise ValueError(f"cell must be one of {', '.join(CELLS)}. Received: cell={cell!r}")
 
 
-def _recurrent_stack(x, cell, units, num_layers, dropout, last_return_sequences):
+def _recurrent_stack(x, cell, units, num_layers, dropout, last_return_sequences, reset_after):
     check_positive("num_layers", num_layers)
     for index in range(1, num_layers + 1):
         keep_sequence = last_return_sequences or index < num_layers
-        x = recurrent_layer(cell, units, keep_sequence, dropout, name=f"{cell}_{index}")(x)
+        layer = recurrent_layer(
+            cell, units, keep_sequence, dropout, name=f"{cell}_{index}", reset_after=reset_after
+        )
+        x = layer(x)
     return x
 
 
@@ -95,6 +128,7 @@ def sequence_classifier(
     units: int = 128,
     num_layers: int = 1,
     dropout: float = 0.0,
+    reset_after: bool = True,
     name: str = "sequence_classifier",
 ):
     """Read a sequence, classify it from the last hidden state: softmax(W h_T + b).
@@ -106,6 +140,7 @@ def sequence_classifier(
         units: size of each layer's hidden state.
         num_layers: stacked recurrent layers (all but the last return sequences).
         dropout: input dropout of each recurrent layer.
+        reset_after: GRU only; ``False`` is the lecture notes' form (module docstring).
 
     Returns:
         A ``keras.Model`` ``(batch, time, features) -> (batch, K)`` probabilities.
@@ -122,7 +157,9 @@ def sequence_classifier(
     _check_sequence_shape(input_shape)
     check_positive("num_classes", num_classes)
     inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
-    h = _recurrent_stack(inputs, cell, units, num_layers, dropout, False)  # (batch, units)
+    h = _recurrent_stack(
+        inputs, cell, units, num_layers, dropout, False, reset_after
+    )  # (batch, units)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)
     return keras.Model(inputs, outputs, name=name)
 
@@ -134,6 +171,7 @@ def sequence_regressor(
     units: int = 64,
     num_layers: int = 1,
     dropout: float = 0.0,
+    reset_after: bool = True,
     name: str = "sequence_regressor",
 ):
     """Read a sequence, regress from the last hidden state: y = W h_T + b.
@@ -145,6 +183,7 @@ def sequence_regressor(
         units: size of each layer's hidden state.
         num_layers: stacked recurrent layers.
         dropout: input dropout of each recurrent layer.
+        reset_after: GRU only; ``False`` is the lecture notes' form (module docstring).
 
     Returns:
         A ``keras.Model`` ``(batch, time, features) -> (batch, num_outputs)``.
@@ -159,7 +198,9 @@ def sequence_regressor(
     _check_sequence_shape(input_shape)
     check_positive("num_outputs", num_outputs)
     inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
-    h = _recurrent_stack(inputs, cell, units, num_layers, dropout, False)  # (batch, units)
+    h = _recurrent_stack(
+        inputs, cell, units, num_layers, dropout, False, reset_after
+    )  # (batch, units)
     outputs = keras.layers.Dense(num_outputs, name="output")(h)
     return keras.Model(inputs, outputs, name=name)
 
@@ -172,6 +213,7 @@ def char_language_model(
     num_layers: int = 1,
     embedding_dim: int = 64,
     dropout: float = 0.0,
+    reset_after: bool = True,
     name: str = "char_language_model",
 ):
     """A character-level language model: P(x_{t+1} | x_1..x_t) at every step.
@@ -190,6 +232,7 @@ def char_language_model(
         num_layers: stacked recurrent layers.
         embedding_dim: size of the character embedding.
         dropout: input dropout of each recurrent layer.
+        reset_after: GRU only; ``False`` is the lecture notes' form (module docstring).
 
     Returns:
         A ``keras.Model`` ``(batch, time) ids -> (batch, time, V)`` probabilities.
@@ -208,6 +251,8 @@ def char_language_model(
     check_positive("embedding_dim", embedding_dim)
     inputs = keras.Input(shape=tuple(input_shape), dtype="int32", name="ids")  # (batch, T)
     x = keras.layers.Embedding(num_classes, embedding_dim, name="embedding")(inputs)  # (b, T, E)
-    h = _recurrent_stack(x, cell, units, num_layers, dropout, True)  # (batch, T, units)
+    h = _recurrent_stack(
+        x, cell, units, num_layers, dropout, True, reset_after
+    )  # (batch, T, units)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)  # (b, T, V)
     return keras.Model(inputs, outputs, name=name)

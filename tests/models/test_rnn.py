@@ -99,3 +99,32 @@ def test_char_language_model_default_is_the_recipe_size():
 def test_builder_errors_name_the_received_value(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_gru_reset_after_false_is_the_lecture_notes_form():
+    """reset_after=False: h~ = tanh(W x + U (r * h) + b), h = z * h_prev + (1 - z) * h~; one
+    recurrent bias (3 * units fewer parameters than Keras' default); checked by hand."""
+    import keras
+
+    notes = sequence_regressor((3, 2), 1, cell="gru", units=4, reset_after=False)
+    default = sequence_regressor((3, 2), 1, cell="gru", units=4)
+    assert default.count_params() - notes.count_params() == 3 * 4
+    layer = notes.get_layer("gru_1")
+    kernel, recurrent, bias = (np.asarray(w, "float64") for w in layer.get_weights())
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 2))
+    h = np.zeros((2, 4))
+
+    def sigmoid(v):
+        return 1 / (1 + np.exp(-v))
+
+    for t in range(3):  # Keras' gate order: z, r, h
+        xz, xr, xh = np.split(x[:, t] @ kernel + bias, 3, axis=-1)
+        uz, ur, uh = np.split(recurrent, 3, axis=-1)
+        z, r = sigmoid(xz + h @ uz), sigmoid(xr + h @ ur)
+        candidate = np.tanh(xh + (r * h) @ uh)
+        h = z * h + (1 - z) * candidate
+    states = keras.Model(notes.input, layer.output)(x.astype("float32"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(states), h, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="reset_after applies to cell='gru' only"):
+        sequence_regressor((3, 2), 1, cell="lstm", reset_after=False)
