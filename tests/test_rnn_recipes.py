@@ -68,7 +68,7 @@ def test_char_lstm_smoke_run_trains_evaluates_and_samples(tmp_path):
 def test_rnn_vs_lstm_vs_gru_smoke_compare_reports_all_three_cells(tmp_path):
     result = compare("rnn_vs_lstm_vs_gru", smoke=True, out=tmp_path, quiet=True)
     rows = {row["variant"]: row for row in result.rows}
-    assert set(rows) == {"simple_rnn", "lstm", "gru"}
+    assert set(rows) == {"simple_rnn", "lstm", "gru", "gru_notes_form"}
     for cell, row in rows.items():
         assert np.isfinite(row["test_mse"]) and row["early_late_gradient_ratio_init"] > 0
         assert 0.05 < row["predict_mean_mse"] < 0.4  # the baseline report, same data per arm
