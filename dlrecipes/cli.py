@@ -205,6 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="the HTML file (default: DIR/report.html for one directory, report.html here "
         "for several)",
     )
+
+    export = commands.add_parser(
+        "export",
+        help="a run's inference model as a SavedModel, ONNX or LiteRT artifact, checked "
+        "against the Keras model by the format's own runtime",
+    )
+    export.add_argument("run_dir", type=Path, help="a run directory (supervised or DQN)")
+    export.add_argument("--format", required=True, help="saved_model, onnx or litert")
+    export.add_argument(
+        "--out", type=Path, help="the artifact's path or a directory (default: RUN_DIR/export/)"
+    )
+    export.add_argument(
+        "--examples", type=int, default=256, help="test examples the parity check compares"
+    )
+    export.add_argument("--atol", type=float, default=1e-4, help="parity: absolute tolerance")
+    export.add_argument("--rtol", type=float, default=1e-4, help="parity: relative tolerance")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
@@ -421,6 +438,27 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from dlrecipes.export import ParityError, export
+
+    try:
+        result = export(
+            args.run_dir,
+            args.format,
+            args.out,
+            examples=args.examples,
+            atol=args.atol,
+            rtol=args.rtol,
+        )
+    except ParityError as error:  # the artifact is kept; the command fails
+        print("\n".join(error.result.summary_lines()))
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    lines = [json.dumps(result.as_dict(), indent=2)] if args.json else result.summary_lines()
+    print("\n".join(lines))
+    return 0
+
+
 COMMANDS = {
     "list": cmd_list,
     "list-data": cmd_list_data,
@@ -430,6 +468,7 @@ COMMANDS = {
     "tune": cmd_tune,
     "compare": cmd_compare,
     "report": cmd_report,
+    "export": cmd_export,
 }
 
 
