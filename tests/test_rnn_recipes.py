@@ -142,3 +142,18 @@ def test_char_lstm_on_the_stdlib_corpus_reaches_its_expectation(tmp_path):
     result = dlrecipes.run("char_lstm", out=tmp_path)
     print(result.metrics["test"], result.metrics["wall_time_s"])
     assert result.reached, result.metrics["expect"]
+
+
+@pytest.mark.slow
+def test_exploding_gradients_diverge_without_clipping_and_train_with_it(tmp_path):
+    """gamma = 1.5: the unclipped loss becomes NaN; clipnorm = 1 trains the same network to
+    a finite MSE near the predict-the-mean level; the gradient reaching the first steps is
+    larger than at the last for gamma = 1.5 and vanishes for gamma = 0.5."""
+    result = compare("exploding_gradients", out=tmp_path, quiet=True)
+    rows = {row["variant"]: row for row in result.rows}
+    print(result.table())
+    assert rows["exploding_no_clipping"]["status"] == "diverged"
+    clipped = rows["exploding_clipnorm_1"]
+    assert clipped["status"] == "completed" and clipped["test_mse"] <= 0.25 and clipped["reached"]
+    assert clipped["early_late_gradient_ratio_init"] > 2.0
+    assert rows["vanishing"]["early_late_gradient_ratio_init"] < 1e-6

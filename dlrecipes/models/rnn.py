@@ -54,6 +54,8 @@ def recurrent_layer(
     dropout: float = 0.0,
     name: str | None = None,
     reset_after: bool = True,
+    activation: str = "tanh",
+    recurrent_initializer="orthogonal",
 ) -> keras.layers.Layer:
     """One recurrent layer of the named ``cell`` type (see the module table).
 
@@ -66,6 +68,11 @@ def recurrent_layer(
         name: the layer's name.
         reset_after: GRU only: ``True`` (Keras' default) resets after the recurrent
             matrix, ``False`` is the lecture notes' ``U (r * h)`` (module docstring).
+        activation: simple RNN only: ``f`` of ``h_t = f(W x_t + U h_{t-1} + b)``; the
+            gated cells keep their tanh / sigmoid.
+        recurrent_initializer: the initializer of ``U`` (a Keras name or config), e.g.
+            ``{"class_name": "Orthogonal", "config": {"gain": 1.5}}``: an orthogonal ``U``
+            of spectral radius 1.5, the notes' gamma > 1 (exploding gradients).
     """
     check_positive("units", units)
     check_rate("dropout", dropout)
@@ -74,26 +81,32 @@ def recurrent_layer(
             f"reset_after applies to cell='gru' only. Received: reset_after={reset_after!r} "
             f"with cell={cell!r}"
         )
+    if activation != "tanh" and cell != "simple_rnn":
+        raise ValueError(
+            f"activation applies to cell='simple_rnn' only (gated cells keep tanh and sigmoid). "
+            f"Received: activation={activation!r} with cell={cell!r}"
+        )
+    common = {
+        "return_sequences": return_sequences,
+        "dropout": dropout,
+        "recurrent_initializer": recurrent_initializer,
+        "name": name,
+    }
     if cell == "simple_rnn":
-        return keras.layers.SimpleRNN(
-            units, return_sequences=return_sequences, dropout=dropout, name=name
-        )
+        return keras.layers.SimpleRNN(units, activation=activation, **common)
     if cell == "lstm":
-        return keras.layers.LSTM(
-            units, return_sequences=return_sequences, dropout=dropout, name=name
-        )
+        return keras.layers.LSTM(units, **common)
     if cell == "gru":
-        return keras.layers.GRU(
-            units,
-            return_sequences=return_sequences,
-            dropout=dropout,
-            reset_after=bool(reset_after),
-            name=name,
-        )
+        return keras.layers.GRU(units, reset_after=bool(reset_after), **common)
     if cell == "peephole_lstm":
         if dropout:
             raise ValueError(
                 f"cell='peephole_lstm' has no input dropout. Received: dropout={dropout}"
+            )
+        if recurrent_initializer != "orthogonal":
+            raise ValueError(
+                "cell='peephole_lstm' takes no recurrent_initializer. Received: "
+                f"recurrent_initializer={recurrent_initializer!r}"
             )
         return keras.layers.RNN(
             PeepholeLSTMCell(units), return_sequences=return_sequences, name=name
@@ -101,12 +114,14 @@ def recurrent_layer(
     raise ValueError(f"cell must be one of {', '.join(CELLS)}. Received: cell={cell!r}")
 
 
-def _recurrent_stack(x, cell, units, num_layers, dropout, last_return_sequences, reset_after):
+def _recurrent_stack(x, cell, units, num_layers, dropout, last_return_sequences, **cell_options):
+    """``num_layers`` recurrent layers (all but the last return sequences unless
+    ``last_return_sequences``); ``cell_options`` go to :func:`recurrent_layer`."""
     check_positive("num_layers", num_layers)
     for index in range(1, num_layers + 1):
         keep_sequence = last_return_sequences or index < num_layers
         layer = recurrent_layer(
-            cell, units, keep_sequence, dropout, name=f"{cell}_{index}", reset_after=reset_after
+            cell, units, keep_sequence, dropout, name=f"{cell}_{index}", **cell_options
         )
         x = layer(x)
     return x
@@ -158,7 +173,7 @@ def sequence_classifier(
     check_positive("num_classes", num_classes)
     inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
     h = _recurrent_stack(
-        inputs, cell, units, num_layers, dropout, False, reset_after
+        inputs, cell, units, num_layers, dropout, False, reset_after=reset_after
     )  # (batch, units)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)
     return keras.Model(inputs, outputs, name=name)
@@ -172,6 +187,8 @@ def sequence_regressor(
     num_layers: int = 1,
     dropout: float = 0.0,
     reset_after: bool = True,
+    activation: str = "tanh",
+    recurrent_initializer="orthogonal",
     name: str = "sequence_regressor",
 ):
     """Read a sequence, regress from the last hidden state: y = W h_T + b.
@@ -184,6 +201,8 @@ def sequence_regressor(
         num_layers: stacked recurrent layers.
         dropout: input dropout of each recurrent layer.
         reset_after: GRU only; ``False`` is the lecture notes' form (module docstring).
+        activation: simple RNN only: its ``f`` (``tanh``, ``relu``, ...).
+        recurrent_initializer: initializer of the recurrent matrices ``U`` (name or config).
 
     Returns:
         A ``keras.Model`` ``(batch, time, features) -> (batch, num_outputs)``.
@@ -198,8 +217,13 @@ def sequence_regressor(
     _check_sequence_shape(input_shape)
     check_positive("num_outputs", num_outputs)
     inputs = keras.Input(shape=tuple(input_shape), name="x")  # (batch, T, F)
+    cell_options = {
+        "reset_after": reset_after,
+        "activation": activation,
+        "recurrent_initializer": recurrent_initializer,
+    }
     h = _recurrent_stack(
-        inputs, cell, units, num_layers, dropout, False, reset_after
+        inputs, cell, units, num_layers, dropout, False, **cell_options
     )  # (batch, units)
     outputs = keras.layers.Dense(num_outputs, name="output")(h)
     return keras.Model(inputs, outputs, name=name)
@@ -252,7 +276,7 @@ def char_language_model(
     inputs = keras.Input(shape=tuple(input_shape), dtype="int32", name="ids")  # (batch, T)
     x = keras.layers.Embedding(num_classes, embedding_dim, name="embedding")(inputs)  # (b, T, E)
     h = _recurrent_stack(
-        x, cell, units, num_layers, dropout, True, reset_after
+        x, cell, units, num_layers, dropout, True, reset_after=reset_after
     )  # (batch, T, units)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(h)  # (b, T, V)
     return keras.Model(inputs, outputs, name=name)
