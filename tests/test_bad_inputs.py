@@ -1008,3 +1008,57 @@ def test_a_successful_record_prints_no_error_line(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr.lower(), result.stderr
     assert gif.is_file() and not gif.with_name("episode.gif.tmp").exists()
+
+
+# --------------------------------------------------------------------------- the pieces behind it
+
+
+def test_divergence_is_blamed_on_the_data_before_the_optimizer():
+    from types import SimpleNamespace
+
+    from dlrecipes.spec import TrainSpec
+    from dlrecipes.training.callbacks import DivergenceGuard
+
+    guard, train = DivergenceGuard(), TrainSpec(learning_rate=0.5)
+    guard.diverged_at = (1, 3)
+
+    def splits(x, y, num_classes=3):
+        return SimpleNamespace(x_train=x, y_train=y, num_classes=num_classes)
+
+    nan_inputs = splits(np.where(np.eye(4, 2) > 0, np.nan, 1.0), np.zeros(4, int))
+    assert "training inputs hold 2 NaN or infinite values" in guard.explain(train, nan_inputs)
+    beyond = splits(np.ones((4, 2)), np.array([0, 1, 2, 7]))
+    assert "labels range over 0..7; expected class labels 0..2" in guard.explain(train, beyond)
+    huge = splits(np.full((4, 2), 3e30), np.zeros(4, int))
+    assert "reach |x| = 3e+30" in guard.explain(train, huge)
+    clean = guard.explain(train, splits(np.ones((4, 2)), np.zeros(4, int)))
+    assert "epoch 1, batch 3" in clean and "train.learning_rate=0.5" in clean
+    assert "lower train.learning_rate" in clean
+
+
+def test_a_nan_metric_fails_the_evaluation_instead_of_reaching_metrics_json():
+    import keras
+
+    from dlrecipes.evaluation import NonFiniteMetricError, split_metrics
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.layers[-1].set_weights([np.full((2, 1), np.inf), np.zeros(1)])
+    model.compile(loss="mse")
+    data = type("S", (), {"x_test": -np.ones((4, 2), "float32"), "y_test": np.zeros((4, 1))})
+    with pytest.raises(NonFiniteMetricError, match="the test loss is (nan|inf) after training"):
+        split_metrics(model, data, "test")
+
+
+def test_record_is_checked_before_a_single_episode_is_played(tmp_path, monkeypatch):
+    from dlrecipes.rl import playback
+    from dlrecipes.spec import RecipeError
+
+    def no_episodes(*args, **kwargs):
+        raise AssertionError("an episode was played before --record was checked")
+
+    monkeypatch.setattr(playback, "evaluate", no_episodes)
+    run_dir = rl_run(tmp_path, Q, q_table_npy=npy_bytes(np.zeros((16, 4)), tmp_path))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(RecipeError, match="--record cannot write"):
+        playback.play(Path(run_dir), episodes=1, record=blocker / "episode.gif")
