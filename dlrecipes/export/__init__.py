@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
+import importlib
 import json
 import logging
 import os
@@ -48,10 +48,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from dlrecipes import atomic
 from dlrecipes.export.inference import (
     DEFAULT_EXAMPLES,
     InferenceModel,
     describe,
+    from_keras,
     load_inference,
     model_file,
     strip_training_layers,
@@ -68,7 +70,10 @@ __all__ = [
     "Parity",
     "ParityError",
     "export",
+    "export_inference",
+    "from_keras",
     "load_inference",
+    "load_model",
     "strip_training_layers",
 ]
 
@@ -175,6 +180,22 @@ def artifact_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def load_model(path: str | Path, *, compile: bool = True):
+    """Load a ``model.keras`` a run saved, in Keras' safe mode (no code is deserialised).
+
+    The library's custom layers, losses, metrics and schedules are registered first,
+    so after ``import dlrecipes.export`` a plain ``keras.saving.load_model(path,
+    safe_mode=True)`` loads it too. The file is backend-neutral: saved under TensorFlow
+    it loads under JAX and the other way round.
+
+    Raises:
+        RecipeError: missing, corrupt, or refused by safe mode (one line).
+    """
+    from dlrecipes.models.build import load_saved_model
+
+    return load_saved_model(path, compile=compile)
+
+
 # ----------------------------------------------------------------------------- checks
 
 
@@ -195,17 +216,25 @@ def check_requirements(format: str) -> None:
     Raises:
         RecipeError: ``... needs the 'export' extra: pip install 'dlrecipes[export]'``.
     """
-    missing = [m for m in REQUIRES[format] if importlib.util.find_spec(m) is None]
-    if format == "litert" and importlib.util.find_spec("ai_edge_litert") is None:
+    missing = [module for module in REQUIRES[format] if not _importable(module)]
+    if format == "litert" and not _importable("ai_edge_litert"):
         import tensorflow as tf
 
-        if getattr(tf, "lite", None) is None or not hasattr(tf.lite, "Interpreter"):
+        if not hasattr(getattr(tf, "lite", None), "Interpreter"):
             missing.append("ai_edge_litert")
     if missing:
         raise RecipeError(
             f"export --format {format} needs the {EXTRA!r} extra (missing: "
             f"{', '.join(missing)}): pip install 'dlrecipes[{EXTRA}]'"
         )
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def check_backend() -> None:
@@ -346,7 +375,7 @@ def write_onnx(saved_model: Path, inference: InferenceModel, path: Path) -> None
     with tf.device("/cpu:0"):
         tf2onnx.convert.from_graph_def(
             frozen.graph.as_graph_def(add_shapes=True),
-            name=inference.recipe.name,
+            name=inference.name,
             input_names=list(inputs),
             output_names=list(outputs),
             opset=ONNX_OPSET,
@@ -466,6 +495,33 @@ def export(
     check_backend()
     check_requirements(format)
     inference = load_inference(run_dir, examples)
+    return export_inference(
+        inference, format, path, atol=atol, rtol=rtol, check_parity=check_parity, run_dir=run_dir
+    )
+
+
+def export_inference(
+    inference: InferenceModel,
+    format: str,
+    path: str | Path,
+    *,
+    atol: float = DEFAULT_ATOL,
+    rtol: float = DEFAULT_RTOL,
+    check_parity: bool = True,
+    run_dir: str | Path = "",
+) -> ExportResult:
+    """Write ``inference`` (:func:`~dlrecipes.export.inference.load_inference`, or
+    :func:`~dlrecipes.export.inference.from_keras` for any Keras model) as ``format`` at
+    ``path`` and check it with the format's runtime on ``inference.examples``.
+
+    The artifact and ``<artifact>.json`` are written whatever the parity; a failed
+    parity then raises :class:`ParityError` (unless ``check_parity`` is false).
+    """
+    format = normalize_format(format)
+    check_backend()
+    check_requirements(format)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=".export-", dir=path.parent) as scratch,
         quiet_conversion(),
@@ -496,9 +552,8 @@ def export(
             atol=atol,
             rtol=rtol,
             runtime=runtime,
-            decision=_decision(inference),
+            decision=inference.decision,
         )
-    signature = describe(inference)
     description = path.with_name(path.name + ".json")
     result = ExportResult(
         run_dir=str(run_dir),
@@ -506,29 +561,15 @@ def export(
         path=str(path),
         size_bytes=artifact_size(path),
         kind=inference.kind,
-        signature=signature,
+        signature=describe(inference),
         parity=parity,
         examples_from=inference.examples_from,
         description_path=str(description),
     )
-    from dlrecipes import atomic
-
     atomic.write_text(description, json.dumps(result.as_dict(), indent=2) + "\n")
     if check_parity and not parity.passed:
         raise ParityError(result)
     return result
-
-
-def _decision(inference: InferenceModel) -> str | None:
-    if inference.kind == "policy":
-        return "argmax"
-    if inference.kind == "supervised":
-        if inference.recipe.train.loss == "rbf_map":
-            return "argmin"
-        width = inference.outputs[0].shape[-1]
-        if len(inference.outputs[0].shape) == 2 and isinstance(width, int) and width > 1:
-            return "argmax"
-    return None
 
 
 def _replace(source: Path, target: Path) -> None:

@@ -94,7 +94,9 @@ class InferenceModel:
         examples: batches for the parity check, each a tuple of arrays (one per input).
         examples_from: where the examples came from, in words.
         removed: names of the training-only layers left out.
-        recipe: the run's resolved recipe.
+        name: the export's name (the recipe's, or the model's).
+        decision: ``"argmax"`` / ``"argmin"`` when the first output's rows decide a class or
+            an action that way (parity also counts agreeing decisions), else ``None``.
         notes: what a user must know to feed the artifact and read its outputs.
     """
 
@@ -105,7 +107,8 @@ class InferenceModel:
     examples: tuple[tuple[np.ndarray, ...], ...]
     examples_from: str
     removed: tuple[str, ...]
-    recipe: Recipe
+    name: str
+    decision: str | None = None
     notes: tuple[str, ...] = ()
 
     def predict(self, arrays) -> list[np.ndarray]:
@@ -192,6 +195,36 @@ def _tensor_info(name: str, tensor) -> TensorInfo:
 
     shape = tuple(None if d is None else int(d) for d in tensor.shape)
     return TensorInfo(name, shape, keras.backend.standardize_dtype(tensor.dtype))
+
+
+def from_keras(model, examples, *, name: str | None = None, decision: str | None = None):
+    """The :class:`InferenceModel` of any single-input, single-output Keras model.
+
+    Args:
+        model: a built Keras model (its training-only layers are stripped).
+        examples: inputs ``(n, *input_shape)`` for the parity check (batches of 64).
+        name: the export's name (default: the model's).
+        decision: ``"argmax"`` or ``"argmin"`` to count agreeing decisions too.
+    """
+    check_float32(model, f"model {model.name!r}")
+    stripped, removed = strip_training_layers(model)
+    if len(stripped.inputs) != 1 or len(stripped.outputs) != 1:
+        raise RecipeError(
+            f"from_keras takes a model with one input and one output. Received: "
+            f"{len(stripped.inputs)} inputs, {len(stripped.outputs)} outputs"
+        )
+    x = np.asarray(examples, dtype=stripped.inputs[0].dtype)
+    return InferenceModel(
+        model=stripped,
+        inputs=(_tensor_info("inputs", stripped.inputs[0]),),
+        outputs=(_tensor_info("outputs", stripped.outputs[0]),),
+        kind="supervised",
+        examples=tuple((x[i : i + 64],) for i in range(0, len(x), 64)),
+        examples_from=f"{len(x)} given examples",
+        removed=removed,
+        name=name or model.name,
+        decision=decision,
+    )
 
 
 # ----------------------------------------------------------------------------- the run
@@ -313,9 +346,16 @@ def _supervised(model, removed, recipe: Recipe, count: int) -> InferenceModel:
         examples=batches,
         examples_from=f"{len(x)} {where} examples of {data.source!r}",
         removed=removed,
-        recipe=recipe,
+        name=recipe.name,
+        decision=_decision(recipe, splits),
         notes=tuple(notes),
     )
+
+
+def _decision(recipe: Recipe, splits) -> str | None:
+    if recipe.train.loss == "rbf_map":
+        return "argmin"  # RBF penalties: the closest prototype is the class
+    return "argmax" if splits.task == "classification" and splits.num_classes > 1 else None
 
 
 def _output_note(recipe: Recipe, splits) -> str:
@@ -362,7 +402,7 @@ def _stepping(model, removed, recipe: Recipe, windows: np.ndarray, where: str) -
             f"then {len(batches) - 1} single steps carrying the Keras model's states"
         ),
         removed=removed,
-        recipe=recipe,
+        name=recipe.name,
         notes=(
             "ids: character ids (batch, time), any length; states: zeros to start, then the "
             "new states of the previous call",
@@ -384,7 +424,8 @@ def _policy(model, removed, recipe: Recipe, count: int) -> InferenceModel:
         examples=batches,
         examples_from=f"{len(observations)} observations of {agent.env_id} (epsilon-greedy play)",
         removed=removed,
-        recipe=recipe,
+        name=recipe.name,
+        decision="argmax",
         notes=(
             f"observation: one {agent.env_id} observation per row, float32",
             "q_values: one value per action; the greedy action is their argmax",
@@ -425,7 +466,7 @@ def environment_observations(model, env_id: str, env_options, count: int, recipe
 def describe(inference: InferenceModel) -> dict[str, Any]:
     """A JSON-ready description of the export's signature (written beside the artifact)."""
     return {
-        "recipe": inference.recipe.name,
+        "name": inference.name,
         "kind": inference.kind,
         "inputs": [i.as_dict() for i in inference.inputs],
         "outputs": [o.as_dict() for o in inference.outputs],
