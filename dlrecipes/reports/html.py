@@ -347,7 +347,7 @@ def _compare_table(data: dict[str, Any]) -> str:
         for row in table["rows"]:
             cells = []
             for name, value in zip(header, row):
-                if name == "verdict":
+                if name.endswith("verdict"):
                     css = {"better": "better", "worse": "worse"}.get(value, "")
                     cells.append((html.escape(str(value)), f"verdict {css}".strip()))
                 else:

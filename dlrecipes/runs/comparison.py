@@ -567,8 +567,13 @@ def verdict_table(
     """The printed table of a comparison over seeds: ``{"header": [...], "rows": [[...]]}``
     (cells as text), one row per arm: mean and 95% CI of ``metric``, the difference to
     the reference with its CI, the raw and Holm-adjusted p-values, the verdict, then the
-    mean of each ``extra`` metric."""
+    mean of each ``extra`` metric and, where it has a direction, its verdict."""
     extra = extra or {}
+    judged = [
+        name
+        for name, values in extra.items()
+        if any(e.get("verdict") not in ("-", "reference") for e in values.values())
+    ]
     header = [
         "variant",
         "seeds",
@@ -579,25 +584,28 @@ def verdict_table(
         "p",
         "p (Holm)",
         "verdict",
-        *(f"{name} mean" for name in extra),
     ]
+    for name in extra:
+        header += [f"{name} mean"] + ([f"{name} verdict"] if name in judged else [])
     rows = []
     for name, entry in tested.items():
         summary, test = entry["summary"], entry.get("test")
-        rows.append(
-            [
-                name,
-                str(summary.get("n", 0)),
-                _cell(summary.get("mean")),
-                _interval_cell(summary),
-                _cell(test["mean_difference"]) if test else "-",
-                _interval_cell(test),
-                _cell(test["p_value"]) if test else "-",
-                _cell(entry.get("p_holm")),
-                entry["verdict"],
-                *(_cell(values[name]["summary"].get("mean")) for values in extra.values()),
-            ]
-        )
+        row = [
+            name,
+            str(summary.get("n", 0)),
+            _cell(summary.get("mean")),
+            _interval_cell(summary),
+            _cell(test["mean_difference"]) if test else "-",
+            _interval_cell(test),
+            _cell(test["p_value"]) if test else "-",
+            _cell(entry.get("p_holm")),
+            entry["verdict"],
+        ]
+        for key, values in extra.items():
+            row.append(_cell(values[name]["summary"].get("mean")))
+            if key in judged:
+                row.append(values[name]["verdict"])
+        rows.append(row)
     return {"header": header, "rows": rows}
 
 

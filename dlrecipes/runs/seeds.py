@@ -202,10 +202,9 @@ def worker_environment(threads: int, base: dict[str, str] | None = None) -> dict
     for name in THREAD_VARIABLES:
         env[name] = str(threads)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if threads == 1:  # JAX's XLA CPU client: one thread of Eigen per process
-        flags = env.get("XLA_FLAGS", "")
-        if "xla_cpu_multi_thread_eigen" not in flags:
-            env["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
+    # Not XLA_FLAGS=--xla_cpu_multi_thread_eigen=false: it changes XLA's CPU code, and
+    # with it the last bits of every jit-compiled run (measured on optimizers: test loss
+    # 0.33055454 -> 0.33055452), so --jobs K would no longer reproduce --jobs 1.
     return env
 
 
@@ -465,30 +464,38 @@ def _run_in_process(resolved: Resolved, task: Task, verbose) -> SeedRun:
     return inspect_run(task.seed, result.run_dir, arm.recipe)
 
 
-def _worker_command(group_dir: Path, task: Task) -> list[str]:
+def _worker_command(group_dir: Path) -> list[str]:
     code = "import sys; from dlrecipes.runs.seeds import worker_main; sys.exit(worker_main())"
-    args = [sys.executable, "-c", code, str(group_dir), str(task.seed)]
-    args += ["--variant", task.variant] if task.variant else []
-    args += ["--resume", str(task.resume_dir)] if task.resume_dir else []
-    return args
+    return [sys.executable, "-c", code, str(group_dir)]
 
 
 def worker_main(argv: Sequence[str] | None = None) -> int:
-    """A worker process: run one seed (of one variant) of the group in ``argv[0]``."""
+    """A worker process of the group in ``argv[0]``: it imports the framework once, then
+    runs the tasks that arrive on its standard input, one JSON object per line
+    (``{"seed", "variant", "resume", "result"}``), and writes each outcome as JSON to the
+    file named by ``"result"``. It ends when its input closes."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    group_dir, seed = Path(argv[0]), int(argv[1])
-    options = dict(zip(argv[2::2], argv[3::2]))
+    group_dir = Path(argv[0])
     resolved, _ = load_group(group_dir)
-    variant = options.get("--variant")
-    parent = group_dir / variant if variant else group_dir
-    resume = Path(options["--resume"]) if "--resume" in options else None
-    task = Task(seed, parent, variant, resume)
-    outcome = _run_in_process(resolved, task, verbose=0)
-    print(json.dumps({"seed": seed, "status": outcome.status, "reason": outcome.reason}))
-    return 0 if outcome.completed else 1
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        spec = json.loads(line)
+        variant = spec.get("variant")
+        parent = group_dir / variant if variant else group_dir
+        resume = Path(spec["resume"]) if spec.get("resume") else None
+        task = Task(int(spec["seed"]), parent, variant, resume)
+        print(f"[worker] {task.label}", flush=True)
+        outcome = _run_in_process(resolved, task, verbose=0)
+        record = {"status": outcome.status, "reason": outcome.reason}
+        record["run_dir"] = str(outcome.run_dir) if outcome.run_dir else None
+        directory.write_json(Path(spec["result"]), record)
+        print(f"[worker] {task.label}: {outcome.status} {outcome.reason}".rstrip(), flush=True)
 
 
 def _process_outcome(task: Task, arm: Recipe, code: int, log: Path) -> SeedRun:
+    """The outcome of a task whose worker process ended while running it."""
     state = seed_state(task.seed, task.parent, arm)
     if state.completed or state.status in (DIVERGED, FAILED) and state.reason:
         return state
@@ -496,6 +503,54 @@ def _process_outcome(task: Task, arm: Recipe, code: int, log: Path) -> SeedRun:
     how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
     reason = f"worker process ended ({how})" + (f": {tail[0][:300]}" if tail else "")
     return SeedRun(task.seed, FAILED, state.run_dir, reason=reason)
+
+
+def _result_outcome(task: Task, arm: Recipe, result: Path) -> SeedRun:
+    """The outcome a worker wrote for ``task`` (re-read from its run directory)."""
+    record = json.loads(result.read_text())
+    run_dir = Path(record["run_dir"]) if record.get("run_dir") else None
+    if record["status"] == COMPLETED and run_dir is not None:
+        return inspect_run(task.seed, run_dir, arm)
+    return SeedRun(task.seed, record["status"], run_dir, reason=record.get("reason", ""))
+
+
+class _Worker:
+    """One worker process and the task it is running (``None`` when idle)."""
+
+    def __init__(self, number: int, group_dir: Path, env: dict[str, str]):
+        self.log = group_dir / "logs" / f"worker-{number}.log"
+        self.handle = self.log.open("a")
+        self.process = subprocess.Popen(
+            _worker_command(group_dir),
+            stdin=subprocess.PIPE,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+        )
+        self.busy: tuple[int, Task, Path, float] | None = None
+
+    def send(self, index: int, task: Task, result: Path) -> None:
+        result.unlink(missing_ok=True)
+        spec = {"seed": task.seed, "variant": task.variant, "result": str(result)}
+        spec["resume"] = str(task.resume_dir) if task.resume_dir else None
+        self.process.stdin.write(json.dumps(spec) + "\n")
+        self.process.stdin.flush()
+        self.busy = (index, task, result, time.perf_counter())
+
+    def close(self, stop: bool) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        if stop:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=None if not stop else 30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.handle.close()
 
 
 def execute(
@@ -509,6 +564,10 @@ def execute(
     done: Callable[[Task, SeedRun], None] | None = None,
 ) -> list[SeedRun]:
     """Run ``tasks`` here one by one (``jobs=1``) or in ``jobs`` worker processes.
+
+    Each worker process imports the framework once and runs task after task
+    (:func:`worker_main`); a worker that dies (a native crash, the kernel's OOM
+    killer) fails its task with the reason and is replaced for the others.
 
     Args:
         group_dir: the group directory (workers read its recipe.toml and base.toml).
@@ -543,36 +602,41 @@ def execute(
     logs = group_dir / "logs"
     logs.mkdir(exist_ok=True)
     env = worker_environment(threads)
-    say(f"[{resolved.recipe.name}] {len(tasks)} runs, {jobs} processes x {threads} thread(s)")
+    count = min(jobs, len(tasks))
+    say(f"[{resolved.recipe.name}] {len(tasks)} runs, {count} processes x {threads} thread(s)")
     pending = list(enumerate(tasks))
-    running: dict[int, tuple[subprocess.Popen, float, Path, Any]] = {}
+    workers = [_Worker(number, group_dir, env) for number in range(count)]
+    stopped = True
     try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                index, task = pending.pop(0)
-                name = f"{task.variant}-s{task.seed}" if task.variant else f"s{task.seed}"
-                log = logs / f"{name}.log"
-                handle = log.open("w")
-                process = subprocess.Popen(
-                    _worker_command(group_dir, task),
-                    stdout=handle,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    env=env,
-                )
-                running[index] = (process, time.perf_counter(), log, handle)
-            for index in [i for i, (p, *_rest) in running.items() if p.poll() is not None]:
-                process, started, log, handle = running.pop(index)
-                handle.close()
-                arm = task_resolved(resolved, tasks[index]).recipe
-                outcome = _process_outcome(tasks[index], arm, process.returncode, log)
-                finish(index, outcome, time.perf_counter() - started)
+        while pending or any(w.busy for w in workers):
+            for number, worker in enumerate(workers):
+                if worker.busy is not None:
+                    index, task, result, started = worker.busy
+                    arm = task_resolved(resolved, task).recipe
+                    if result.is_file():
+                        outcome = _result_outcome(task, arm, result)
+                    elif worker.process.poll() is not None:
+                        outcome = _process_outcome(task, arm, worker.process.returncode, worker.log)
+                    else:
+                        continue
+                    worker.busy = None
+                    finish(index, outcome, time.perf_counter() - started)
+                if pending:
+                    if worker.process.poll() is not None:  # it died: a fresh one takes over
+                        worker.close(stop=False)
+                        worker = workers[number] = _Worker(number, group_dir, env)
+                    index, task = pending.pop(0)
+                    name = f"{task.variant}-s{task.seed}" if task.variant else f"s{task.seed}"
+                    try:
+                        worker.send(index, task, logs / f"{name}.result.json")
+                    except OSError:  # it died just now: the task goes back to the queue
+                        worker.busy = None
+                        pending.insert(0, (index, task))
             time.sleep(0.2)
+        stopped = False
     finally:
-        for process, _, _, handle in running.values():  # interrupted: stop our own workers
-            process.terminate()
-            process.wait()
-            handle.close()
+        for worker in workers:  # interrupted: stop our own workers; else let them exit
+            worker.close(stop=stopped)
     return [outcomes[i] for i in range(len(tasks))]
 
 
