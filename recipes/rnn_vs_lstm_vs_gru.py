@@ -66,6 +66,8 @@ RECIPE = Recipe(
     variants=(
         Variant("simple_rnn", {"model.options.cell": "simple_rnn"}),
         Variant("lstm", {"model.options.cell": "lstm"}),
+        # the lecture's LSTM: gates that also read the cell state (diagonal peepholes)
+        Variant("peephole_lstm", {"model.options.cell": "peephole_lstm"}),
         Variant("gru", {"model.options.cell": "gru"}),
         # the lecture notes' GRU: the reset gate inside U (r * h) (Keras: reset_after=False)
         Variant(

@@ -13,7 +13,15 @@ from dlrecipes import registry
 from dlrecipes.runs import compare
 from dlrecipes.spec import resolve
 
-SUPERVISED = ("rnn_adding", "lstm_adding", "gru_adding", "lstm_rowmnist", "gru_rowmnist")
+SUPERVISED = (
+    "rnn_adding",
+    "lstm_adding",
+    "gru_adding",
+    "lstm_rowmnist",
+    "gru_rowmnist",
+    "peephole_lstm_adding",
+    "peephole_lstm_rowmnist",
+)
 RNN_RECIPES = (*SUPERVISED, "char_lstm", "rnn_vs_lstm_vs_gru")
 MNIST_8K_SOURCE = "mnist_idx:../shared/data/mnist-8k"
 SHAKESPEARE_SOURCE = "text:../shared/data/tinyshakespeare/input.txt"
@@ -68,7 +76,7 @@ def test_char_lstm_smoke_run_trains_evaluates_and_samples(tmp_path):
 def test_rnn_vs_lstm_vs_gru_smoke_compare_reports_all_three_cells(tmp_path):
     result = compare("rnn_vs_lstm_vs_gru", smoke=True, out=tmp_path, quiet=True)
     rows = {row["variant"]: row for row in result.rows}
-    assert set(rows) == {"simple_rnn", "lstm", "gru", "gru_notes_form"}
+    assert set(rows) == {"simple_rnn", "lstm", "peephole_lstm", "gru", "gru_notes_form"}
     for cell, row in rows.items():
         assert np.isfinite(row["test_mse"]) and row["early_late_gradient_ratio_init"] > 0
         assert 0.05 < row["predict_mean_mse"] < 0.4  # the baseline report, same data per arm
@@ -104,7 +112,13 @@ def test_adding_t100_lstm_and_gru_learn_it_and_the_simple_rnn_does_not(tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("name", "threshold"), [("lstm_adding", 0.01), ("gru_adding", 0.01), ("rnn_adding", 0.1)]
+    ("name", "threshold"),
+    [
+        ("lstm_adding", 0.01),
+        ("gru_adding", 0.01),
+        ("rnn_adding", 0.1),
+        ("peephole_lstm_adding", 0.01),
+    ],
 )
 def test_adding_recipes_reach_their_expectation(name, threshold, tmp_path):
     result = dlrecipes.run(name, out=tmp_path, verbose=0)
@@ -113,7 +127,7 @@ def test_adding_recipes_reach_their_expectation(name, threshold, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist"])
+@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist", "peephole_lstm_rowmnist"])
 def test_rowmnist_on_mnist_8k_reaches_96_percent(name, mnist_dir, tmp_path):
     result = dlrecipes.run(name, profile="mnist8k", out=tmp_path, verbose=0)
     print(name, result.metrics["test"], result.metrics["wall_time_s"])
@@ -121,7 +135,7 @@ def test_rowmnist_on_mnist_8k_reaches_96_percent(name, mnist_dir, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist"])
+@pytest.mark.parametrize("name", ["lstm_rowmnist", "gru_rowmnist", "peephole_lstm_rowmnist"])
 def test_rowmnist_on_digits_reaches_its_expectation(name, tmp_path):
     result = dlrecipes.run(name, out=tmp_path, verbose=0)
     print(name, result.metrics["test"], result.metrics["wall_time_s"])
