@@ -779,9 +779,14 @@ def _write_comparison(compare_dir, resolved, arms, reference, seconds, jobs) -> 
     keys = []
     for summary in summaries.values():
         keys += [k for k in summary["metrics"] if k not in keys]
+    # Arms that minimise different losses (the losses recipe) have losses in different
+    # units: those are summarised per arm but not tested against each other.
+    same_loss = len({r.train.loss for r in recipes.values()}) == 1
     tests = {}
     for key in keys:
         higher = base.expect.higher_is_better if key == metric else stats.direction(key)
+        if key != metric and not same_loss and "loss" in key:
+            continue
         if higher is not None or key == metric:
             tests[key] = paired_verdicts(_values_of(arms, recipes, key), reference, higher)
     if metric not in tests:
@@ -807,6 +812,7 @@ def _write_comparison(compare_dir, resolved, arms, reference, seconds, jobs) -> 
         "verdict_metric": metric,
         "alpha": stats.ALPHA,
         "correction": "holm",
+        "losses_compared": same_loss,
         "jobs": jobs,
         "wall_time_s": round(seconds, 3),
         "table": rows,

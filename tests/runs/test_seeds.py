@@ -331,3 +331,21 @@ def test_compare_over_seeds_writes_table_verdicts_bands_and_report(tmp_path, cap
     # completing the comparison runs nothing again
     again = comparison.compare_seeds(resume=result.compare_dir, quiet=True, report=False)
     assert again.verdicts() == result.verdicts()
+
+
+def test_losses_of_arms_that_minimise_different_losses_are_not_tested(tmp_path, monkeypatch):
+    """In ``losses`` the arms minimise cross-entropy, square error and the hinge: their
+    losses are in different units, so only accuracy gets a verdict."""
+    monkeypatch.setattr(seeds, "run", _fake_run({0: 0.9, 1: 0.95}, {}, []))
+    result = comparison.compare_seeds(
+        "losses", seeds=2, smoke=True, out=tmp_path, quiet=True, report=False
+    )
+    assert result.reference == "cross_entropy"
+    assert "test_accuracy" in result.tests and "test_loss" not in result.tests
+    assert not any("loss verdict" in column for column in result.rows["header"])
+    data = json.loads((result.compare_dir / "compare.json").read_text())
+    assert data["losses_compared"] is False
+    same = comparison.compare_seeds(
+        "optimizers", seeds=2, smoke=True, out=tmp_path, quiet=True, report=False
+    )
+    assert "test_loss" in same.tests and "test_loss verdict" in same.rows["header"]
