@@ -20,11 +20,51 @@ memory never grows (no Python lists of transitions).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from dlrecipes.spec import RecipeError
+
 FIELDS = ("s_tm1", "a_tm1", "r_t", "discount_t", "s_t")
+
+
+def bytes_needed(capacity: int, observation_shape, observation_dtype="float32") -> int:
+    """Memory of a buffer: two observations, an int32 action and two float32 scalars per slot."""
+    observation = (
+        int(np.prod(observation_shape, dtype=np.int64)) * np.dtype(observation_dtype).itemsize
+    )
+    return int(capacity) * (2 * observation + 3 * 4)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (``MemAvailable``), if the OS says."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_fits_in_memory(capacity: int, observation_shape, observation_dtype) -> None:
+    needed, available = (
+        bytes_needed(capacity, observation_shape, observation_dtype),
+        available_memory(),
+    )
+    if available is not None and needed > available:
+        per_slot = max(1, bytes_needed(1, observation_shape, observation_dtype))
+        raise RecipeError(
+            f"a replay buffer of {capacity} transitions (agent.options.buffer_size) needs "
+            f"{needed / 2**30:.1f} GiB; {available / 2**30:.1f} GiB are available. Expected "
+            f"agent.options.buffer_size <= {available // per_slot}"
+        )
 
 
 class ReplayBuffer:
@@ -56,6 +96,7 @@ class ReplayBuffer:
         self.capacity = int(capacity)
         self.observation_shape = tuple(int(d) for d in observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
+        _check_fits_in_memory(self.capacity, self.observation_shape, self.observation_dtype)
         shape = (self.capacity, *self.observation_shape)
         self.s_tm1 = np.zeros(shape, self.observation_dtype)
         self.a_tm1 = np.zeros(self.capacity, np.int32)
