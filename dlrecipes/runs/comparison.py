@@ -76,6 +76,7 @@ from dlrecipes.runs.seeds import (
     new_group,
     parse_seeds,
     plan_tasks,
+    previous_wall,
     read_history,
     resume_group,
     summarize_runs,
@@ -634,6 +635,7 @@ class SeedsComparison:
     csv_path: Path
     plots: list[Path]
     report: Path | None = None
+    wall_time_s: float = 0.0
 
     def verdicts(self, metric: str | None = None) -> dict[str, str]:
         """``{arm: verdict}`` on ``metric`` (default: the recipe's expectation metric)."""
@@ -748,7 +750,12 @@ def compare_seeds(
             for name in names
         }
         result = _write_comparison(
-            compare_dir, resolved, arms, reference, time.perf_counter() - started, jobs
+            compare_dir,
+            resolved,
+            arms,
+            reference,
+            previous_wall(compare_dir / "compare.json") + time.perf_counter() - started,
+            jobs,
         )
     if report:
         result.report = write_report(compare_dir)
@@ -757,6 +764,7 @@ def compare_seeds(
     say(
         f"\nverdicts: paired t test over seeds against {reference!r}, Holm-corrected, "
         f"alpha {stats.ALPHA}; wall {time.perf_counter() - started:.1f} s ({jobs} job(s))"
+        + (f", {result.wall_time_s:.1f} s over all attempts" if resume is not None else "")
     )
     say(f"compare directory: {compare_dir}")
     if result.report is not None:
@@ -826,7 +834,9 @@ def _write_comparison(compare_dir, resolved, arms, reference, seconds, jobs) -> 
         },
     }
     directory.write_json(compare_dir / "compare.json", data)
-    return SeedsComparison(compare_dir, base, reference, arms, tests, rows, csv_path, plots)
+    return SeedsComparison(
+        compare_dir, base, reference, arms, tests, rows, csv_path, plots, None, round(seconds, 3)
+    )
 
 
 def _series_bands(plot_dir: Path, recipe: Recipe, arms: dict[str, list[SeedRun]]) -> list[Path]:

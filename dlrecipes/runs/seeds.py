@@ -1107,7 +1107,9 @@ def run_seeds(
     finally:
         runs = [outcomes.get(s) or SeedRun(s, MISSING) for s in wanted]
         summary = summarize_runs(runs, base)
-        summary["wall_time_s"] = round(time.perf_counter() - started, 3)
+        summary["wall_time_s"] = round(
+            previous_wall(group_dir / "summary.json") + time.perf_counter() - started, 3
+        )
         summary["jobs"], summary["threads_per_job"] = jobs, threads_per_job(jobs)
         write_summary(group_dir, summary)
     plots = write_curves(group_dir / "plots", base, {base.name: runs}, "seeds_")
@@ -1120,6 +1122,15 @@ def run_seeds(
     if outcome.report is not None:
         say(f"report: {outcome.report}")
     return outcome
+
+
+def previous_wall(path: Path) -> float:
+    """The ``wall_time_s`` an earlier attempt recorded in ``path`` (0 if none): a resumed
+    group reports the time of all its attempts together."""
+    try:
+        return float(json.loads(path.read_text()).get("wall_time_s") or 0.0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def _resolve(recipe, profile, smoke, config, overrides) -> Resolved:

@@ -176,6 +176,7 @@ def test_summary_failed_seed_and_resume(tmp_path, monkeypatch, capsys):
     assert calls == [(2, False)]
     assert [r.status for r in resumed.runs] == ["completed", "diverged", "completed", "completed"]
     assert resumed.summary["metrics"]["test_accuracy"]["n"] == 3
+    assert resumed.summary["wall_time_s"] >= summary["wall_time_s"]  # all attempts together
     # resume with more seeds adds them; nothing already finished runs again
     calls.clear()
     accuracies[4] = 0.93
