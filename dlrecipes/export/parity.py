@@ -116,7 +116,9 @@ def check(
             finite = finite and bool(np.isfinite(got[np.isfinite(want)]).all())
             difference = np.where(np.isfinite(difference), difference, np.inf)
             difference = np.where(np.isnan(want) & np.isnan(got), 0.0, difference)
-            ratio = difference / (atol + rtol * np.abs(np.nan_to_num(want)))
+            tolerance = atol + rtol * np.abs(np.nan_to_num(want))
+            with np.errstate(divide="ignore", invalid="ignore"):  # a zero tolerance
+                ratio = np.where(difference == 0, 0.0, difference / tolerance)
             elements += difference.size
             if difference.size and float(ratio.max()) > max_ratio:
                 max_ratio, worst = float(ratio.max()), name
