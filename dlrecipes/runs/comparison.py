@@ -724,6 +724,7 @@ def compare_seeds(
             reference=reference,
         )
     base = resolved.recipe
+    earlier = previous_wall(compare_dir / "compare.json")
     tasks, finished = [], {}
     for name in names:
         todo, done = plan_tasks(compare_dir, resolved, wanted, name)
@@ -754,7 +755,7 @@ def compare_seeds(
             resolved,
             arms,
             reference,
-            previous_wall(compare_dir / "compare.json") + time.perf_counter() - started,
+            earlier + time.perf_counter() - started,
             jobs,
         )
     if report:

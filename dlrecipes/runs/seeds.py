@@ -1090,6 +1090,7 @@ def run_seeds(
             task_resolved(resolved, Task(seed, Path(out)))
         group_dir, info = new_group(resolved, wanted, out, jobs, "seeds", "seeds-")
     base = resolved.recipe
+    earlier = previous_wall(group_dir / "summary.json")  # summary.json is rewritten as seeds end
     tasks, finished = plan_tasks(group_dir, resolved, wanted)
     say(
         f"[seeds {base.name}] seeds {describe_seeds(wanted)}: {len(tasks)} to run, "
@@ -1107,9 +1108,7 @@ def run_seeds(
     finally:
         runs = [outcomes.get(s) or SeedRun(s, MISSING) for s in wanted]
         summary = summarize_runs(runs, base)
-        summary["wall_time_s"] = round(
-            previous_wall(group_dir / "summary.json") + time.perf_counter() - started, 3
-        )
+        summary["wall_time_s"] = round(earlier + time.perf_counter() - started, 3)
         summary["jobs"], summary["threads_per_job"] = jobs, threads_per_job(jobs)
         write_summary(group_dir, summary)
     plots = write_curves(group_dir / "plots", base, {base.name: runs}, "seeds_")
