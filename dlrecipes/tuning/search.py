@@ -211,6 +211,7 @@ def tune(
     search_dir = search_dir_for(out, base.name, tuner)
     if fresh and my_role == "single" and search_dir.exists():
         shutil.rmtree(search_dir)
+    splits = _load_data(base)  # a bad data source fails here, before anything is written
     _check_settings(search_dir, base, tuner, write=my_role != "worker")
 
     if workers:
@@ -223,7 +224,7 @@ def tune(
             verbose=verbose,
         )
     else:
-        _search(base, params, tuner, trials, search_dir, my_role, verbose)
+        _search(base, params, tuner, trials, search_dir, my_role, verbose, splits)
         if my_role == "worker" or distributed.spawned():
             return TuneResult(search_dir, base, base.search.objective, base.search.direction)
     default_score = _baseline(base, params, search_dir, verbose) if baseline else None
@@ -233,13 +234,17 @@ def tune(
     )
 
 
-def _search(base, params, tuner, trials, search_dir, my_role, verbose) -> None:
+def _load_data(recipe: Recipe):
     from dlrecipes import data
+
+    return data.load(recipe.data, seed=recipe.seed)
+
+
+def _search(base, params, tuner, trials, search_dir, my_role, verbose, splits) -> None:
     from dlrecipes.tuning.recipe_hypermodel import RecipeHyperModel
     from dlrecipes.tuning.search_progress import SearchProgress
     from dlrecipes.tuning.tuners import make_tuner
 
-    splits = data.load(base.data, seed=base.seed)
     objective = base.search.objective
     if objective.startswith("val_") and len(splits.x_val) == 0:
         raise RecipeError(

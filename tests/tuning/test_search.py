@@ -287,3 +287,19 @@ def test_other_tuners_run_through_the_same_trials(tmp_path, tuner):
     if tuner == "hyperband":  # Hyperband trains its trials for its own epoch budgets
         assert {r["epochs_run"] for r in result.rows} <= {1.0, 3.0}
     assert result.best_score == max(r["val_accuracy"] for r in result.rows)
+
+
+def test_a_bad_data_source_fails_before_the_search_directory_is_written(tmp_path, capsys):
+    code = main(
+        [
+            "tune",
+            "mlp",
+            "--smoke",
+            "--set",
+            "data.source=mnist_idx:no/such/dir",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2 and "MNIST directory not found" in capsys.readouterr().err
+    assert not any(tmp_path.rglob("*"))
