@@ -14,6 +14,12 @@ ones invent more, misspell more.
 - tiny Shakespeare (``--profile shakespeare``): 1.1 M characters of plays; the
   samples show speaker names in capitals, line breaks and verse-like lines.
 
+A classical reference sits beside it (report ``ngram_baseline``): character n-gram
+counts with add-k smoothing, order and k chosen on the validation split. Measured:
+on the standard-library corpus the best n-gram (n = 5) reaches 1.185 nats/char on
+validation against the LSTM's 1.190 at this budget (no better than counts); on tiny
+Shakespeare the 5-gram reaches 1.594 against the LSTM's 1.550.
+
 Any other text: ``--set data.source=text:PATH``. An ordinary supervised run:
 the expectation judges the validation loss (``expect.split = "val"``) and the
 ``samples`` report writes ``samples.txt``.
@@ -34,7 +40,7 @@ RECIPE = Recipe(
     name="char_lstm",
     summary="Character-level LSTM language model with temperature sampling (stdlib or Shakespeare)",
     lecture="RNN: language models",
-    reports=("language_model", "samples"),
+    reports=("language_model", "ngram_baseline", "samples"),
     data=DataSpec(
         source="stdlib_text",
         val_fraction=0.05,

@@ -19,6 +19,7 @@ report                 what it writes                                       modu
 ``feature_maps``       ``plots/feature_maps.png``: one test image's maps    :mod:`.cnn`
 ``samples``            ``samples.txt``: text from a character model         :mod:`.text`
 ``language_model``     validation bits per character and perplexity         :mod:`.text`
+``ngram_baseline``     an add-k n-gram model's nats per character           :mod:`.ngram`
 ``baseline``           test MSE of predicting the training mean             :mod:`.regression`
 ``decision_boundary``  ``plots/decision_boundary.png``: 2-D classifier      :mod:`.boundary`
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
@@ -65,6 +66,7 @@ REPORTS: dict[str, str] = {
     "feature_maps": "dlrecipes.reports.cnn:feature_maps",
     "samples": "dlrecipes.reports.text:samples",
     "language_model": "dlrecipes.reports.text:language_model",
+    "ngram_baseline": "dlrecipes.reports.ngram:ngram_baseline",
     "baseline": "dlrecipes.reports.regression:baseline",
     "decision_boundary": "dlrecipes.reports.boundary:decision_boundary",
     "loss_curves": "dlrecipes.reports.losses:loss_curves",
