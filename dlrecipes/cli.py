@@ -222,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--atol", type=float, default=1e-4, help="parity: absolute tolerance")
     export.add_argument("--rtol", type=float, default=1e-4, help="parity: relative tolerance")
     export.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    doctor = commands.add_parser(
+        "doctor", help="check this set-up: versions, devices and XLA, environments, data, disk"
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.add_argument(
+        "--runs", type=Path, default=Path("runs"), help="the runs directory whose disk is checked"
+    )
     return parser
 
 
@@ -459,6 +467,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from dlrecipes import doctor
+
+    checks = doctor.run_checks(args.runs)
+    if args.json:
+        print(json.dumps([check.as_dict() for check in checks], indent=2))
+    else:
+        print(doctor.header())
+        print(doctor.report(checks))
+    return doctor.exit_status(checks)
+
+
 COMMANDS = {
     "list": cmd_list,
     "list-data": cmd_list_data,
@@ -469,6 +489,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "report": cmd_report,
     "export": cmd_export,
+    "doctor": cmd_doctor,
 }
 
 
