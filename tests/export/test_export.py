@@ -11,12 +11,14 @@ import json
 import shutil
 import sys
 
+import keras
+import numpy as np
 import pytest
 
 from dlrecipes import registry
 from dlrecipes.cli import main
-from dlrecipes.export import ParityError, export
-from dlrecipes.spec import recipe_to_toml, resolve
+from dlrecipes.export import ParityError, export, from_keras
+from dlrecipes.spec import RecipeError, recipe_to_toml, resolve
 from tests.export.conftest import require_runtime
 
 
@@ -166,3 +168,11 @@ def test_export_of_a_copied_run_directory(smoke_runs, tmp_path):
     shutil.copytree(smoke_runs("mlp"), copy)
     result = export(copy, "saved_model")
     assert result.path == str(copy / "export" / "saved_model")
+
+
+def test_a_mixed_precision_model_is_refused_with_the_layer_named():
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Dense(2, dtype="mixed_float16", name="half")(inputs)
+    model = keras.Model(inputs, outputs)
+    with pytest.raises(RecipeError, match="computes in float16 \\(layer 'half'"):
+        from_keras(model, np.zeros((4, 3), "float32"))
