@@ -311,14 +311,24 @@ def cmd_run(args) -> int:
         return _run_seeds(args)
     if args.jobs != 1:
         raise RecipeError(f"--jobs needs --seeds (one run uses every core). Received: {args.jobs}")
-    resolved = None if args.resume is not None else _resolved(args)
-    result = runs.run(
-        resolved,
-        overrides=args.overrides if args.resume is not None else (),
-        out=args.out,
-        resume=args.resume,
-        verbose=2 if args.quiet else "auto",
-    )
+    verbose = 2 if args.quiet else "auto"
+    if args.resume is not None:  # run() checks the recipe name and refuses what would change it
+        result = runs.run(
+            args.recipe,
+            profile=args.profile,
+            smoke=args.smoke,
+            config=args.config,
+            overrides=args.overrides,
+            seed=args.seed,
+            resume=args.resume,
+            verbose=verbose,
+        )
+    else:
+        result = runs.run(_resolved(args), out=args.out, verbose=verbose)
+    if result.already_completed:
+        finished = result.metrics.get("finished_at", "earlier")
+        print(f"{result.run_dir} is already complete (finished {finished}): nothing to resume")
+        return 0
     print(runs.summary_line(result))
     print(f"report: {runs.write_report(result.run_dir)}")
     if args.check and result.reached is False:

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from dlrecipes import atomic
 from dlrecipes.recipe import RecipeError
 from dlrecipes.rl import backend
 from dlrecipes.rl.options import DQNOptions
@@ -409,7 +410,7 @@ class DQNAgent:
         """Write the Q-network with the weights ``params`` to ``directory/model.keras``."""
         for i, variable in enumerate(self.model.trainable_variables):
             variable.assign(params[str(i)])
-        self.model.save(Path(directory) / "model.keras")
+        atomic.save_model(self.model, Path(directory) / "model.keras")
 
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """``(arrays, plain data)``: weights, Adam moments, replay buffer, RNG state."""

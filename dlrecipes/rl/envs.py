@@ -5,15 +5,20 @@ An environment is the tuple ``<X, A, P, R>`` of the lectures: observations
 probabilities ``P(x' | x, a)`` and rewards ``R(x, a)`` (hidden inside ``step``).
 This module turns the mistakes a user can make (an unknown id, a continuous
 action space given to DQN, options the environment does not take) into one-line
-:class:`~dlrecipes.recipe.RecipeError` messages, and builds the vectorised
-environments (``gymnasium.vector``) the agents collect experience with.
+:class:`~dlrecipes.recipe.RecipeError` messages, builds the vectorised
+environments (``gymnasium.vector``) the agents collect experience with, and
+saves and restores their state mid-episode as data (:func:`env_state`,
+:func:`restore_env_state`): no pickle, so a checkpoint runs no code when loaded.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from dlrecipes.recipe import RecipeError
 
@@ -57,9 +62,8 @@ def make_vector_env(env_id: str, env_options: dict[str, Any], num_envs: int):
 
     Uses the environment's own vectorised implementation when it has one
     (CartPole-v1 steps all its copies with NumPy at once) and a
-    ``SyncVectorEnv`` of picklable factories otherwise, so that the whole vector
-    environment (its physics state and random generators) can be checkpointed with
-    ``pickle``. In both cases an episode that ends at step t is reset at step t+1:
+    ``SyncVectorEnv`` otherwise; :func:`env_state` saves either mid-episode. In both
+    cases an episode that ends at step t is reset at step t+1:
     the observation returned at t is the true last one, and the transition into
     t+1 is a reset, not experience (gymnasium's ``AutoresetMode.NEXT_STEP``).
     """
@@ -123,3 +127,121 @@ def check_spaces(algorithm: str, env_id: str, observation_space, action_space) -
                 else ""
             )
         )
+
+
+# ---------------------------------------------------------------- state as data
+
+#: The bit generators a saved ``np.random.Generator`` may name (nothing else is built).
+BIT_GENERATORS = {
+    cls.__name__: cls
+    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox)
+}
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _parts(envs) -> Iterator[tuple[str, Any]]:
+    """``(path, object)`` for a vector environment, its copies and every wrapper layer."""
+    stack = [("vector", envs)]
+    while stack:
+        path, part = stack.pop()
+        yield path, part
+        for i, copy in reversed(list(enumerate(getattr(part, "envs", None) or []))):
+            stack.append((f"{path}.envs.{i}", copy))
+        inner = vars(part).get("env")
+        if inner is not None and hasattr(inner, "step"):
+            stack.append((f"{path}.env", inner))
+
+
+def _encode(value: Any) -> dict[str, Any] | None:
+    """A plain-data description of ``value``, or ``None`` if it is not state we keep."""
+    if isinstance(value, _PLAIN):
+        return {"kind": "plain", "value": value}
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return {"kind": "scalar", "dtype": value.dtype.str, "value": value.item()}
+    if isinstance(value, list | tuple) and all(isinstance(v, _PLAIN) for v in value):
+        return {"kind": type(value).__name__, "value": list(value)}
+    if isinstance(value, np.random.Generator):
+        return {"kind": "generator", "state": value.bit_generator.state}
+    return None
+
+
+def env_state(envs) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The state of a vector environment as ``(arrays, JSON data)``, mid-episode.
+
+    Every attribute of the vector environment, of each copy and of each wrapper
+    (TimeLimit's elapsed steps, OrderEnforcing's reset flag) that is plain data:
+    NumPy arrays (CartPole's ``state`` and ``steps``, the autoreset flags), numbers,
+    strings, lists of them (FrozenLake's ``s``) and random generators (their bit
+    generator's state). Spaces, specs, renderers and tables built at construction
+    are not state and are rebuilt by making the environment again.
+    """
+    arrays, data = {}, {}
+    for path, part in _parts(envs):
+        entries = {}
+        for name, value in vars(part).items():
+            if name.startswith("__"):
+                continue
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                arrays[f"{path}/{name}"] = value.copy()
+                entries[name] = {"kind": "array"}
+            elif (encoded := _encode(value)) is not None:
+                entries[name] = encoded
+        data[path] = entries
+    return arrays, data
+
+
+def _decode(entry: dict[str, Any], current: Any, array: np.ndarray | None) -> Any:
+    kind = entry["kind"]
+    if kind == "array":
+        if isinstance(current, np.ndarray) and current.shape == array.shape:
+            current[...] = array  # in place: whatever shares the array sees the new values
+            return current
+        return np.array(array)
+    if kind == "scalar":
+        return np.dtype(entry["dtype"]).type(entry["value"])
+    if kind in ("list", "tuple"):
+        return list(entry["value"]) if kind == "list" else tuple(entry["value"])
+    if kind == "generator":
+        name = entry["state"]["bit_generator"]
+        if name not in BIT_GENERATORS:
+            raise RecipeError(f"unknown bit generator in a checkpoint. Received: {name!r}")
+        if (
+            isinstance(current, np.random.Generator)
+            and type(current.bit_generator).__name__ == name
+        ):
+            generator = current
+        else:
+            generator = np.random.Generator(BIT_GENERATORS[name]())
+        generator.bit_generator.state = entry["state"]
+        return generator
+    if kind == "plain":
+        return entry["value"]
+    raise RecipeError(f"unknown kind of environment state in a checkpoint. Received: {kind!r}")
+
+
+def restore_env_state(envs, arrays: dict[str, np.ndarray], data: dict[str, Any]) -> None:
+    """Put back what :func:`env_state` saved into freshly made and reset ``envs``.
+
+    Only attributes the fresh environment has are set, and only to plain data, so a
+    checkpoint cannot make the environment run anything; a checkpoint of another
+    environment (other copies, wrappers or attributes) is a RecipeError.
+    """
+    parts = dict(_parts(envs))
+    if set(parts) != set(data):
+        raise RecipeError(
+            "the checkpoint's environment state does not match the environment. "
+            f"Received parts {sorted(data)}; expected {sorted(parts)}"
+        )
+    for path, entries in data.items():
+        part = vars(parts[path])
+        unknown = sorted(set(entries) - set(part))
+        if unknown:
+            raise RecipeError(
+                f"the checkpoint's environment state names attributes {path} does not have. "
+                f"Received: {unknown}"
+            )
+        for name, entry in entries.items():
+            array = arrays.get(f"{path}/{name}") if entry["kind"] == "array" else None
+            if entry["kind"] == "array" and array is None:
+                raise RecipeError(f"the checkpoint misses the array {path}/{name}")
+            part[name] = _decode(entry, part[name], array)

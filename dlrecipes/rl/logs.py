@@ -9,10 +9,13 @@ the JAX backend.
 from __future__ import annotations
 
 import csv
+import io
 import socket
 import sys
 import time
 from pathlib import Path
+
+from dlrecipes import atomic
 
 EPISODE_COLUMNS = ("episode", "env_step", "return", "length", "epsilon", "wall_time_s")
 
@@ -66,10 +69,14 @@ class EpisodeLog:
         if keep_episodes is not None and self.path.is_file():
             with self.path.open(newline="") as handle:
                 rows = [r for r in csv.DictReader(handle) if int(r["episode"]) <= keep_episodes]
-        self._file = self.path.open("w", newline="")
+        # Cut back atomically, then append: a run killed right here loses no episode.
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, EPISODE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic.write_text(self.path, text.getvalue())
+        self._file = self.path.open("a", newline="")
         self._writer = csv.DictWriter(self._file, EPISODE_COLUMNS)
-        self._writer.writeheader()
-        self._writer.writerows(rows)
 
     def write(self, **row) -> None:
         self._writer.writerow(row)

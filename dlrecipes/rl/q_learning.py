@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from dlrecipes import atomic
 from dlrecipes.recipe import RecipeError
 from dlrecipes.rl.options import QLearningOptions
 
@@ -177,7 +178,9 @@ class QLearningAgent:
 
     def save(self, directory: Path, params: dict[str, np.ndarray]) -> None:
         """Write ``directory/q_table.npy``."""
-        np.save(Path(directory) / "q_table.npy", params["q_table"])
+        atomic.write_with(
+            Path(directory) / "q_table.npy", lambda path: np.save(path, params["q_table"]), ".npy"
+        )
 
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """``({"q_table"}, {"rng", "steps"})``."""

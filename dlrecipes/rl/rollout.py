@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from dlrecipes.rl.envs import env_state, restore_env_state
+
 #: The arrays of a rollout saved in a checkpoint (under ``loop/``).
 ARRAYS = ("observations", "previous_done", "running_return", "running_length")
 
@@ -51,26 +53,35 @@ class Rollout:
         )
 
     @classmethod
-    def restore(cls, envs, arrays: dict[str, np.ndarray], saved_envs, seed: int) -> Rollout:
-        """The rollout of a checkpoint: :meth:`arrays` and the pickled environments.
+    def restore(
+        cls, envs, arrays: dict[str, np.ndarray], env_data: dict[str, Any] | None, seed: int
+    ) -> Rollout:
+        """The rollout of a checkpoint: :meth:`state` put back into fresh ``envs``.
 
-        Without ``saved_envs`` (environments that cannot be pickled), ``envs`` are
-        reset with ``seed`` and every copy restarts its episode.
+        ``envs`` are reset with ``seed`` (so every attribute exists) and then given the
+        saved environment state (:func:`~dlrecipes.rl.envs.restore_env_state`); the
+        copies continue their interrupted episodes. Without ``env_data`` (a checkpoint of
+        an earlier version) every copy restarts its episode from that reset instead.
         """
-        rollout = cls(envs, *(arrays[name] for name in ARRAYS))
-        if saved_envs is not None:
-            envs.close()
-            rollout.envs = saved_envs
+        rollout = cls(envs, *(np.array(arrays[f"loop/{name}"]) for name in ARRAYS))
+        observations, _ = envs.reset(seed=seed)
+        if env_data is not None:
+            env_arrays = {k[len("envs/") :]: v for k, v in arrays.items() if k.startswith("envs/")}
+            restore_env_state(envs, env_arrays, env_data)
         else:
-            rollout.observations, _ = envs.reset(seed=seed)
+            rollout.observations = observations
             rollout.previous_done[:] = False
             rollout.running_return[:] = 0.0
             rollout.running_length[:] = 0
         return rollout
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """What a checkpoint keeps (the environments themselves are pickled apart)."""
-        return {name: getattr(self, name) for name in ARRAYS}
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """``(arrays, data)`` a checkpoint keeps: the rollout's arrays under ``loop/`` and
+        the environments' state (:func:`~dlrecipes.rl.envs.env_state`) under ``envs/``."""
+        env_arrays, env_data = env_state(self.envs)
+        arrays = {f"loop/{name}": getattr(self, name) for name in ARRAYS}
+        arrays.update({f"envs/{key}": value for key, value in env_arrays.items()})
+        return arrays, env_data
 
     def step(self, agent, epsilon: float, discount: float) -> tuple[int, list[tuple[float, int]]]:
         """Step every copy with the agent's epsilon-greedy actions; the agent observes.

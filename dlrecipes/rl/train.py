@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from dlrecipes import atomic
 from dlrecipes.recipe import AgentSpec, Recipe, RecipeError
 from dlrecipes.rl import checkpoint as checkpoints
 from dlrecipes.rl.agent import AGENTS, Agent, Params
@@ -165,7 +166,7 @@ class _TrainingLoop:
         self.recent_returns: deque[float] = deque(maxlen=20)
         self.best_params: Params | None = None
         self.last_stats: dict[str, float] = {}
-        self._new_envs = envs  # a resumed run replaces them with the checkpoint's, if pickled
+        self._new_envs = envs  # a resumed run puts the checkpoint's state into them
         self.rollout: Rollout | None = None
         self.segment_start = time.perf_counter()
 
@@ -191,14 +192,14 @@ class _TrainingLoop:
             )
 
     def _restore(self) -> Rollout:
-        arrays, data, saved_envs = checkpoints.load(self.run_dir / "checkpoint")
+        arrays, data = checkpoints.load(self.run_dir / "checkpoint")
         self.agent.set_state(_prefixed(arrays, "agent/"), data["agent"])
         self.counters = _Counters.from_json(data["counters"])
         self.eval_history = data["eval_history"]
         self.recent_returns.extend(data["recent_returns"])
         self.best_params = _prefixed(arrays, "best/") or None
         reset_seed = self.seed + 7_919 * self.counters.step
-        return Rollout.restore(self._new_envs, _prefixed(arrays, "loop/"), saved_envs, reset_seed)
+        return Rollout.restore(self._new_envs, arrays, data.get("envs"), reset_seed)
 
     def elapsed(self) -> float:
         """Training seconds so far, over every segment of a resumed run."""
@@ -348,21 +349,23 @@ class _TrainingLoop:
         best_dir = self.run_dir / "best"
         best_dir.mkdir(parents=True, exist_ok=True)
         self.agent.save(best_dir, self.best_params)
-        (best_dir / "best.json").write_text(json.dumps(info, indent=1))
+        atomic.write_text(best_dir / "best.json", json.dumps(info, indent=1))
 
     def save_checkpoint(self) -> None:
         """The whole state to ``checkpoint/``: agent, best agent, environments, counters."""
         agent_arrays, agent_data = self.agent.get_state()
         arrays = _with_prefix(agent_arrays, "agent/")
         arrays.update(_with_prefix(self.best_params or {}, "best/"))
-        arrays.update(_with_prefix(self.rollout.arrays(), "loop/"))
+        rollout_arrays, env_data = self.rollout.state()
+        arrays.update(rollout_arrays)  # under loop/ and envs/
         data = {
             "agent": agent_data,
             "counters": self.counters.to_json(self.elapsed()),
             "eval_history": self.eval_history,
             "recent_returns": list(self.recent_returns),
+            "envs": env_data,
         }
-        checkpoints.save(self.run_dir / "checkpoint", arrays, data, self.rollout.envs)
+        checkpoints.save(self.run_dir / "checkpoint", arrays, data)
         self.episode_log.flush()
         self.writer.flush()
 

@@ -1,21 +1,29 @@
-"""The run directory: where it goes, what every run records, atomic writes.
+"""The run directory: where it goes, what every run records, its status, atomic writes.
 
 ``OUT/<recipe>/<prefix><YYYYmmdd-HHMMSS>-s<seed>[-k]/`` holding ``recipe.toml``
 (what ran), ``history.csv``, ``metrics.json`` (written last, only on success),
-``model.keras``, ``plots/*.png``, ``tensorboard/``; ``FAILED.txt`` when a run
-raised. Runs never overwrite each other.
+``model.keras``, ``plots/*.png``, ``tensorboard/``; ``FAILED.txt`` (the error's
+type and message) when a run raised; ``backup/`` (supervised) or
+``checkpoint/`` (RL) while it can be resumed. Runs never overwrite each other.
+
+A run directory has one :func:`status`: ``completed`` (``metrics.json``),
+``failed`` (``FAILED.txt``) or ``incomplete`` (neither: running, or killed).
+Every file is written atomically (:mod:`dlrecipes.atomic`), so a killed run
+leaves no half-written file under its final name.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dlrecipes.spec import Recipe, recipe_to_toml
+from dlrecipes import atomic
+from dlrecipes.spec import Recipe, RecipeError, recipe_to_toml
 
 VERSIONED_PACKAGES = ("keras", "tensorflow", "jax", "numpy", "scikit-learn", "gymnasium")
 
@@ -49,18 +57,46 @@ def make_run_dir(out: str | Path, name: str, seed: int, prefix: str = "") -> Pat
     raise RuntimeError(f"could not create a new {prefix}directory under {base}")
 
 
-def create(out: str | Path, recipe: Recipe, prefix: str = "") -> Path:
-    """A new run directory for ``recipe`` holding its resolved ``recipe.toml``."""
+RUN_INFO = "run.json"
+
+
+def create(
+    out: str | Path, recipe: Recipe, prefix: str = "", info: dict[str, Any] | None = None
+) -> Path:
+    """A new run directory for ``recipe`` holding its resolved ``recipe.toml`` and, if
+    given, ``run.json`` (``info``: what a resumed run must know that the recipe does not
+    say, such as the profile it was resolved with and whether its expectation applies)."""
     run_dir = make_run_dir(out, recipe.name, recipe.seed, prefix=prefix)
     write_text(run_dir / "recipe.toml", recipe_to_toml(recipe))
+    if info is not None:
+        write_json(run_dir / RUN_INFO, info)
     return run_dir
+
+
+def run_info(resolved, applies: bool) -> dict[str, Any]:
+    """``run.json`` of a new run of ``resolved`` (a :class:`~dlrecipes.spec.Resolved`)."""
+    return {
+        "recipe": resolved.recipe.name,
+        "profile": resolved.profile,
+        "expectation_applies": bool(applies),
+    }
+
+
+def read_info(run_dir: str | Path) -> dict[str, Any]:
+    """The ``run.json`` of a run directory (``{}`` for one made before it existed)."""
+    path = Path(run_dir) / RUN_INFO
+    if not path.is_file():
+        return {}
+    try:
+        info = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RecipeError(f"{str(path)!r} is not valid JSON: {error}") from None
+    return info if isinstance(info, dict) else {}
 
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` atomically: a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    atomic.write_text(path, text)
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -68,10 +104,76 @@ def write_json(path: Path, data: dict) -> None:
     write_text(path, json.dumps(data, indent=2, default=str))
 
 
+METRICS, FAILED = "metrics.json", "FAILED.txt"
+#: What a run directory holds before it has produced anything (see :func:`discard_if_unused`).
+_FRESH = {"recipe.toml", "run.json", "plots"}
+
+
+def status(run_dir: str | Path) -> str:
+    """``"completed"`` (``metrics.json``), ``"failed"`` (``FAILED.txt``) or ``"incomplete"``."""
+    run_dir = Path(run_dir)
+    if (run_dir / METRICS).is_file():
+        return "completed"
+    return "failed" if (run_dir / FAILED).is_file() else "incomplete"
+
+
+def read_metrics(run_dir: str | Path) -> dict[str, Any]:
+    """The ``metrics.json`` of a completed run (a RecipeError if it is not JSON)."""
+    path = Path(run_dir) / METRICS
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RecipeError(f"{str(path)!r} is not a readable metrics.json: {error}") from None
+
+
+def failure_text(error: BaseException) -> str:
+    """The one line ``FAILED.txt`` holds: the error's type and message (never empty)."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if not message and isinstance(error, KeyboardInterrupt):
+        message = "interrupted; continue with --resume RUN_DIR"
+    return f"{type(error).__name__}: {message or 'no message'}\n"
+
+
 def fail(run_dir: Path | None, error: BaseException) -> None:
-    """Mark a run directory as failed with the error's one-line description."""
-    if run_dir is not None and run_dir.exists():
-        (run_dir / "FAILED.txt").write_text(f"{type(error).__name__}: {error}\n")
+    """Mark a run directory as failed with the error's one-line description.
+
+    Never raises: if even this write fails (a full disk), the directory stays
+    ``incomplete`` and the original error is what the caller sees.
+    """
+    if run_dir is None or not Path(run_dir).exists():
+        return
+    try:
+        write_text(Path(run_dir) / FAILED, failure_text(error))
+    except OSError as write_error:
+        print(f"warning: could not write {FAILED} in {run_dir}: {write_error}", file=sys.stderr)
+
+
+def begin_attempt(run_dir: Path) -> None:
+    """A resumed attempt starts: the directory is ``incomplete`` again (no ``FAILED.txt``),
+    and the temporary files of writes the last attempt was killed in are removed."""
+    (Path(run_dir) / FAILED).unlink(missing_ok=True)
+    atomic.remove_temporaries(run_dir)
+
+
+def finish(run_dir: Path, metrics: dict) -> None:
+    """Write ``metrics.json`` (last, atomically): the run is ``completed``. A supervised
+    run's training backup is no longer needed and is removed."""
+    write_json(Path(run_dir) / METRICS, metrics)
+    (Path(run_dir) / FAILED).unlink(missing_ok=True)
+    for name in ("backup", "backup.old", "backup.tmp"):
+        shutil.rmtree(Path(run_dir) / name, ignore_errors=True)
+
+
+def discard_if_unused(run_dir: Path) -> bool:
+    """Remove a new run directory that holds nothing but its ``recipe.toml`` (and an
+    empty ``plots/``): a run that failed before producing anything leaves nothing."""
+    run_dir = Path(run_dir)
+    names = {path.name for path in run_dir.iterdir()}
+    plots = run_dir / "plots"
+    if not names <= _FRESH or (plots.is_dir() and any(plots.iterdir())):
+        return False
+    shutil.rmtree(run_dir)
+    return True
 
 
 def common_metrics(recipe: Recipe, run_dir: Path) -> dict[str, Any]:

@@ -18,7 +18,10 @@ class RunResult:
         recipe: the resolved recipe.
         metrics: the content of ``metrics.json``.
         history: per-epoch values (``loss``, ``val_accuracy``, ...).
-        model: the trained ``keras.Model`` (``None`` for RL runs).
+        model: the trained ``keras.Model`` (``None`` for RL runs, and for a run that
+            was already complete).
+        already_completed: ``run(resume=RUN_DIR)`` found the run complete and trained
+            nothing: ``metrics`` is what its ``metrics.json`` recorded.
     """
 
     run_dir: Path
@@ -26,6 +29,7 @@ class RunResult:
     metrics: dict[str, Any]
     history: dict[str, list[float]] = field(default_factory=dict)
     model: Any = None
+    already_completed: bool = False
 
     @property
     def reached(self) -> bool | None:

@@ -3,6 +3,10 @@ initialisation -> fit -> evaluate -> save, plots, reports and probes at the end
 -> ``metrics.json``.
 
 Mixed precision is scoped to the run (:func:`dlrecipes.training.precision_policy`).
+A resumed run repeats the steps before ``fit`` (the same data, model and probes at
+initialisation, by the same seed), continues ``fit`` from the run's backup
+(:mod:`dlrecipes.training.backup`) and then evaluates and saves as an uninterrupted
+run does; the backup is removed once ``metrics.json`` is written.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dlrecipes import atomic
 from dlrecipes.runs import directory
 from dlrecipes.runs.result import RunResult
 from dlrecipes.spec import Recipe, Resolved
@@ -119,8 +124,15 @@ def _evaluate_all(model, splits, recipe: Recipe, test: dict) -> dict[str, Any]:
     return {**by_split, **generalisation_gap(by_split, headline)}
 
 
-def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> RunResult:
-    """Train, evaluate and save a ``task = "supervised"`` recipe (see the module docstring)."""
+def run_supervised(
+    resolved: Resolved, *, run_dir, out, started, verbose, applies: bool | None = None
+) -> RunResult:
+    """Train, evaluate and save a ``task = "supervised"`` recipe (see the module docstring).
+
+    ``run_dir`` is the directory of a resumed run (``None``: a new one under ``out``);
+    ``applies`` whether the recipe's expectation judges the run (default: ``resolved``'s).
+    """
+    applies = resolved.expectation_applies if applies is None else applies
     from dlrecipes import data as data_sources
     from dlrecipes import reports
     from dlrecipes.evaluation import evaluate_model
@@ -136,7 +148,7 @@ def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> Run
         model = build_model(recipe, splits)
         compile_model(model, recipe.train, len(splits.x_train))
         if run_dir is None:
-            run_dir = directory.create(out, recipe)
+            run_dir = directory.create(out, recipe, info=directory.run_info(resolved, applies))
         try:
             print(f"[{recipe.name}] {splits.summary()}", flush=True)
             probed = _probes(recipe, "init", model, splits, run_dir)
@@ -148,10 +160,11 @@ def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> Run
                 resume=resolved.resumed,
                 verbose=verbose,
                 callbacks=_epoch_probes(recipe, model, splits, run_dir, probed),
+                carried=probed,
             )
             test = evaluate_model(model, splits, recipe, "test")
             evaluation = _evaluate_all(model, splits, recipe, test)
-            model.save(run_dir / "model.keras")
+            atomic.save_model(model, run_dir / "model.keras")
             _plots(recipe, fitted.history, test["report"], splits, run_dir)
             extra = {"reports": reports.run_all(recipe.reports, model, splits, recipe, run_dir)}
             probed.update(_probes(recipe, "end", model, splits, run_dir))
@@ -167,9 +180,9 @@ def run_supervised(resolved: Resolved, *, run_dir, out, started, verbose) -> Run
                 evaluation,
                 extra,
                 started,
-                resolved.expectation_applies,
+                applies,
             )
-            directory.write_json(run_dir / "metrics.json", metrics)
+            directory.finish(run_dir, metrics)
         except BaseException as error:
             directory.fail(run_dir, error)
             raise

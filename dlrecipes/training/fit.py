@@ -1,9 +1,10 @@
 """Compile and fit a model the way a recipe's ``TrainSpec`` says.
 
 ``jit_compile=True`` is passed explicitly: under TensorFlow ``"auto"`` means no
-XLA on a CPU. Callbacks: early stopping (best weights restored), a NaN guard,
-BackupAndRestore in the run directory (so ``--resume`` continues an interrupted
-run), a CSV history and TensorBoard logs.
+XLA on a CPU. Callbacks: early stopping (best weights restored), a NaN guard, a
+CSV history, TensorBoard logs and, in a run directory, a backup of the whole
+training state (:mod:`dlrecipes.training.backup`) from which ``--resume``
+continues an interrupted run exactly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import keras
 
 from dlrecipes.recipe import RecipeError
+from dlrecipes.training import backup as backups
 from dlrecipes.training.callbacks import DivergenceGuard, Throughput
 from dlrecipes.training.optimizers import make_optimizer
 
@@ -85,6 +87,32 @@ class FitResult:
     steps_per_second: float
 
 
+def _epochs_between_backups(num_examples: int, batch_size: int) -> int:
+    """Back up every epoch, but at most every MIN_STEPS_BETWEEN_BACKUPS steps: a tiny
+    epoch (XOR: one step) would otherwise spend its time writing files."""
+    return max(1, math.ceil(MIN_STEPS_BETWEEN_BACKUPS / steps_per_epoch(num_examples, batch_size)))
+
+
+def _early_stopping(train, has_val: bool):
+    if not train.early_stopping_patience:
+        return None
+    monitor = train.monitor if has_val or not train.monitor.startswith("val_") else "loss"
+    return keras.callbacks.EarlyStopping(
+        monitor=monitor, patience=train.early_stopping_patience, restore_best_weights=True
+    )
+
+
+def _result(history: dict, throughput: Throughput) -> FitResult:
+    history = {k: [float(v) for v in values] for k, values in history.items()}
+    return FitResult(
+        history=history,
+        epochs_run=len(next(iter(history.values()), [])),
+        steps=throughput.steps,
+        fit_seconds=throughput.fit_seconds,
+        steps_per_second=throughput.steps_per_second(),
+    )
+
+
 def fit(
     model: keras.Model,
     splits,
@@ -94,67 +122,73 @@ def fit(
     resume: bool = False,
     verbose: str | int = "auto",
     callbacks=(),
+    carried: dict | None = None,
 ) -> FitResult:
     """Fit ``model`` on ``splits`` as ``train`` says; logs go to ``run_dir`` if given.
+
+    With a ``run_dir`` the whole training state is backed up to ``run_dir/backup``
+    (:class:`~dlrecipes.training.backup.TrainingBackup`) and ``resume=True``
+    continues from it exactly: the result equals an uninterrupted fit's, and the
+    history, epoch count and steps count the whole run. A backup of a fit that
+    had finished is restored without training again.
+
+    Args:
+        carried: JSON values saved with every backup and restored into the same dict
+            on resume (the run's latest per-epoch probe scalars).
 
     Raises:
         TrainingDivergedError: the loss became NaN or infinite.
     """
     throughput, guard = Throughput(), DivergenceGuard()
-    all_callbacks = [guard, throughput, *callbacks]
-    has_val = len(splits.x_val) > 0
-    if train.early_stopping_patience:
-        monitor = train.monitor if has_val or not train.monitor.startswith("val_") else "loss"
-        all_callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor,
-                patience=train.early_stopping_patience,
-                restore_best_weights=True,
-            )
-        )
+    stopper = _early_stopping(train, len(splits.x_val) > 0)
+    all_callbacks = [guard, throughput, *callbacks, *([stopper] if stopper else [])]
+    backup, saved, epochs = None, None, train.epochs
     if run_dir is not None:
         run_dir = Path(run_dir)
-        # Back up every epoch, but at most every MIN_STEPS_BETWEEN_BACKUPS steps: a
-        # tiny epoch (XOR: one step) would otherwise spend its time writing files.
-        epoch_steps = steps_per_epoch(len(splits.x_train), train.batch_size)
-        save_freq = (
-            "epoch" if epoch_steps >= MIN_STEPS_BETWEEN_BACKUPS else MIN_STEPS_BETWEEN_BACKUPS
+        saved = backups.load(run_dir / "backup") if resume else None
+        if saved is not None and saved.finished:  # only evaluation was left
+            backups.restore_state(model, saved, throughput=throughput)
+            if carried is not None:
+                carried.update(saved.data.get("carried", {}))
+            return _result(saved.history, throughput)
+        if resume:
+            backups.restore_files(run_dir, saved)
+        if saved is not None and saved.data.get("stopped"):
+            epochs = saved.epoch  # early stopping had ended training: no epoch is left
+        backup = backups.TrainingBackup(
+            run_dir,
+            every=_epochs_between_backups(len(splits.x_train), train.batch_size),
+            early_stopping=stopper,
+            throughput=throughput,
+            carried=carried,
+            restore=saved,
         )
-        all_callbacks += [
-            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq=save_freq),
-            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=resume),
-        ]
+        all_callbacks.append(
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=saved is not None)
+        )
         if train.tensorboard:
             all_callbacks.append(
                 keras.callbacks.TensorBoard(
                     str(run_dir / "tensorboard"), write_graph=False, profile_batch=0
                 )
             )
+        all_callbacks.append(backup)  # last: it keeps what the others wrote for the epoch
     verbose = verbose if verbose != "auto" else train.verbose
     verbose = verbose if verbose == "auto" else int(verbose)
     history = model.fit(
         splits.x_train,
         splits.y_train,
         batch_size=train.batch_size,
-        epochs=train.epochs,
-        validation_data=(splits.x_val, splits.y_val) if has_val else None,
+        epochs=epochs,
+        initial_epoch=saved.epoch if saved is not None else 0,
+        validation_data=(splits.x_val, splits.y_val) if len(splits.x_val) else None,
         callbacks=all_callbacks,
         verbose=verbose,
         shuffle=train.shuffle,
     )
     if guard.diverged_at is not None:
-        epoch, batch = guard.diverged_at
-        raise TrainingDivergedError(
-            f"the loss became NaN or infinite at epoch {epoch}, batch {batch} "
-            f"(train.learning_rate={train.learning_rate}, optimizer={train.optimizer}); "
-            "expected a finite loss: lower train.learning_rate or set train.clipnorm"
-        )
-    history_dict = {k: [float(v) for v in values] for k, values in history.history.items()}
-    epochs_run = len(next(iter(history_dict.values()), []))
-    return FitResult(
-        history=history_dict,
-        epochs_run=epochs_run,
-        steps=throughput.steps,
-        fit_seconds=throughput.fit_seconds,
-        steps_per_second=throughput.steps_per_second(),
-    )
+        raise TrainingDivergedError(guard.explain(train, splits))
+    if backup is None:
+        return _result(history.history, throughput)
+    backup.save(finished=True)
+    return _result(backup.history, throughput)

@@ -41,6 +41,7 @@ def test_only_live_copies_hand_over_transitions_and_episodes_add_up():
     rewards = np.concatenate([t[2] for t in agent.transitions])
     assert discounts.dtype == np.float32 and np.allclose(discounts[discounts > 0], 0.9)
     assert (discounts[rewards > 0] == 0.0).all()  # reaching the goal terminates: no bootstrap
-    assert sorted(rollout.arrays()) == sorted(
-        ["observations", "previous_done", "running_return", "running_length"]
+    arrays, _ = rollout.state()
+    assert sorted(k for k in arrays if k.startswith("loop/")) == sorted(
+        ["loop/observations", "loop/previous_done", "loop/running_return", "loop/running_length"]
     )
