@@ -136,11 +136,13 @@ def common_grid(
     ys: Sequence[Sequence[float]],
     points: int = 100,
     largest: float | None = None,
+    hold: bool = True,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Curves sampled at different x (RL: episodes end at different env steps) put on one
     grid of ``points`` x values from 0 to ``largest`` (default: the largest x), each
-    curve interpolated linearly and held at its last value after its end (a run stopped
-    once solved stays solved).
+    curve interpolated linearly and, after its end, held at its last value (``hold``: a
+    run stopped once solved stays solved) or left out (NaN: the band is then over the
+    runs still going).
 
     Returns:
         ``(grid, [curve on the grid, ...])``; a curve with no points is all NaN.
@@ -153,5 +155,9 @@ def common_grid(
         if not len(x):
             out.append(np.full(grid.size, math.nan))
             continue
-        out.append(np.interp(grid, np.asarray(x, float), np.asarray(y, float)))
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        curve = np.interp(grid, x, y)
+        if not hold:
+            curve[grid > x.max()] = math.nan
+        out.append(curve)
     return grid, out

@@ -867,30 +867,39 @@ def write_curves(
 
     written: list[Path] = []
     if recipe.task == "rl":
-        episodes = {
-            name: [e for e in (_episodes(r.run_dir) for r in runs if r.completed) if e[0]]
-            for name, runs in arms.items()
-        }
-        largest = max((max(e[0]) for es in episodes.values() for e in es), default=0.0)
-        curves, x = {}, None
-        for name, found in episodes.items():
-            if found:
-                x, curves[name] = common_grid(
-                    [e[0] for e in found], [e[1] for e in found], largest=largest
+        figures = (
+            # (file, curves of a run, ylabel, hold the last value after a run stopped)
+            ("returns_greedy", _greedy_returns, "greedy evaluation return", True),
+            ("returns", _episodes, "training episode return (mean of last 20)", False),
+        )
+        for name, read, ylabel, hold in figures:
+            found = {
+                arm: [c for c in (read(r.run_dir) for r in runs if r.completed) if c[0]]
+                for arm, runs in arms.items()
+            }
+            largest = max((max(c[0]) for cs in found.values() for c in cs), default=0.0)
+            curves, x = {}, None
+            for arm, measured in found.items():
+                if measured:
+                    x, curves[arm] = common_grid(
+                        [c[0] for c in measured],
+                        [c[1] for c in measured],
+                        largest=largest,
+                        hold=hold,
+                    )
+            if curves:
+                note = "a seed stopped once solved keeps its last value" if hold else ""
+                written.append(
+                    band_overlay(
+                        curves,
+                        plot_dir / f"{prefix}{name}.png",
+                        x=x,
+                        xlabel="env step",
+                        ylabel=ylabel,
+                        title=f"{recipe.name}: {ylabel}" + (f" ({note})" if note else ""),
+                        center="iqm",
+                    )
                 )
-        if curves:
-            path = plot_dir / f"{prefix}returns.png"
-            written.append(
-                band_overlay(
-                    curves,
-                    path,
-                    x=x,
-                    xlabel="env step",
-                    ylabel="training episode return (last 20)",
-                    title=f"{recipe.name}: training returns",
-                    center="iqm",
-                )
-            )
         return written
     histories = {
         name: [r.history for r in runs if r.completed and r.history] for name, runs in arms.items()
@@ -933,6 +942,32 @@ def _shared_keys(histories: dict[str, list[dict]]) -> list[str]:
     shared = set.intersection(*(set(h) for h in every)) - {"learning_rate"}
     first = ["loss", "accuracy"]
     return [k for k in first if k in shared] + sorted(k for k in shared if k not in first)
+
+
+def _greedy_returns(run_dir: Path | None) -> tuple[list[float], list[float]]:
+    """The periodic greedy evaluations of an RL run (``eval/return_mean`` by env step),
+    read from its TensorBoard event files as data (protobuf records; no TensorFlow)."""
+    import struct
+
+    from tensorboard.compat.proto import event_pb2
+
+    points: dict[int, float] = {}
+    folder = None if run_dir is None else run_dir / "tensorboard"
+    for path in sorted(folder.glob("events.out.tfevents.*")) if folder and folder.is_dir() else []:
+        data, offset = path.read_bytes(), 0
+        while offset + 12 <= len(data):  # record: length (8), crc (4), data, crc (4)
+            (length,) = struct.unpack_from("<Q", data, offset)
+            record = data[offset + 12 : offset + 12 + length]
+            offset += 12 + length + 4
+            try:
+                event = event_pb2.Event.FromString(record)
+            except Exception:  # a record cut short by a killed run: stop reading this file
+                break
+            for value in event.summary.value:
+                if value.tag == "eval/return_mean":
+                    points[int(event.step)] = float(value.simple_value)
+    steps = sorted(points)
+    return [float(s) for s in steps], [points[s] for s in steps]
 
 
 def _episodes(run_dir: Path | None) -> tuple[list[float], list[float]]:

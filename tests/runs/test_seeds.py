@@ -350,3 +350,17 @@ def test_losses_of_arms_that_minimise_different_losses_are_not_tested(tmp_path, 
         "optimizers", seeds=2, smoke=True, out=tmp_path, quiet=True, report=False
     )
     assert "test_loss" in same.tests and "test_loss verdict" in same.rows["header"]
+
+
+def test_an_rl_group_reports_iqm_solved_and_greedy_return_bands(tmp_path):
+    group = seeds.run_seeds("dqn_cartpole", seeds=2, smoke=True, out=tmp_path, quiet=True)
+    summary = group.summary
+    assert summary["headline"] == "eval_return_mean"
+    returns = summary["metrics"]["eval_return_mean"]
+    assert returns["n"] == 2 and returns["iqm"] == pytest.approx(returns["mean"])  # n < 4
+    assert returns["iqm_ci_low"] <= returns["iqm"] <= returns["iqm_ci_high"]
+    assert summary["solved"]["seeds"] == 2 and "solved in" in group.table()
+    greedy = seeds._greedy_returns(group.runs[0].run_dir)
+    assert greedy[0] == sorted(greedy[0]) and len(greedy[0]) >= 1  # eval every 300 steps
+    for name in ("seeds_returns_greedy.png", "seeds_returns.png"):
+        assert (group.group_dir / "plots" / name).is_file()
