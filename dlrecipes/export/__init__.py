@@ -253,9 +253,9 @@ def output_path(run_dir: Path, format: str, out: str | Path | None) -> Path:
     """Where the artifact goes, checked to be writable before anything is converted.
 
     ``None``: ``RUN_DIR/export/<default name>``. An existing directory that is not
-    itself a SavedModel: the default name inside it. Anything else is the artifact's
-    own path (``.onnx`` / ``.tflite`` for those formats); an artifact already there is
-    replaced.
+    itself a SavedModel, or (for ``onnx`` / ``litert``) a new path without a suffix: a
+    directory holding the default name. Anything else is the artifact's own path
+    (``.onnx`` / ``.tflite`` for those formats); an artifact already there is replaced.
 
     Raises:
         RecipeError: a wrong suffix, a path under a file, a directory that cannot be
@@ -268,6 +268,8 @@ def output_path(run_dir: Path, format: str, out: str | Path | None) -> Path:
         path = Path(out).expanduser()
         if path.is_dir() and not (path / "saved_model.pb").is_file():
             path = path / default
+        elif format != "saved_model" and not path.suffix and not path.exists():
+            path = path / default  # a directory to make, e.g. --out exports/lenet5
     suffix = {"onnx": ".onnx", "litert": ".tflite"}.get(format)
     if suffix and path.suffix.lower() != suffix:
         raise RecipeError(
