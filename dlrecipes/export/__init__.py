@@ -493,9 +493,9 @@ def export(
     format = normalize_format(format)
     run_dir = Path(run_dir)
     model_file(run_dir)  # a run with a saved model, before anything heavy is imported
-    path = output_path(run_dir, format, out)
     check_backend()
     check_requirements(format)
+    path = output_path(run_dir, format, out)  # the last check: it makes the directory
     inference = load_inference(run_dir, examples)
     return export_inference(
         inference, format, path, atol=atol, rtol=rtol, check_parity=check_parity, run_dir=run_dir
