@@ -326,13 +326,17 @@ def check_xla(recipes=None) -> list[Check]:
                 "recipe trains without XLA)",
             )
         )
-    else:
+    elif backend == "tensorflow":
         checks.append(
             Check(
                 "xla: determinism",
                 OK,
                 "op determinism only where a recipe sets train.jit_compile=false",
             )
+        )
+    else:
+        checks.append(
+            Check("xla: determinism", OK, f"{backend}: no op-determinism switch turns XLA off")
         )
     augmented = [r for r in recipes if r.data.augment_shift or r.data.augment_rotation]
     silent = [r.name for r in augmented if r.train.jit_compile]
