@@ -445,8 +445,11 @@ def cmd_report(args) -> int:
     output = args.output or (
         args.dirs[0] / "report.html" if len(args.dirs) == 1 else Path("report.html")
     )
-    if output.is_dir():
-        raise RecipeError(f"--output must be a file name. Received: {str(output)!r} (a directory)")
+    if output.is_dir() or not output.parent.is_dir():
+        why = "a directory" if output.is_dir() else "its folder does not exist"
+        raise RecipeError(
+            f"--output must be a file in an existing folder. Received: {str(output)!r} ({why})"
+        )
     try:
         text = render_report(args.dirs)
     except ValueError as error:

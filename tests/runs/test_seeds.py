@@ -93,6 +93,7 @@ def test_threads_per_job_never_oversubscribes():
             "--reference 'adamm' is not a compared variant",
         ),
         (["report", "/nonexistent/dir"], "report expects run or group directories"),
+        (["report", "/tmp", "--output", "/nonexistent/r.html"], "its folder does not exist"),
     ],
 )
 def test_cli_bad_seed_options_exit_2_with_one_line(tmp_path, capsys, args, message):
