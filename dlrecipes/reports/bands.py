@@ -105,10 +105,12 @@ def band_overlay(
         middle, low, high, count = band_points(curves, center)
         xs = np.arange(1, middle.size + 1) if x is None else np.asarray(x, dtype=np.float64)
         xs = xs[: middle.size]
-        if log_y:
+        hidden = ""
+        if log_y:  # a log axis cannot show 0 (e.g. all-zero weights): say so in the legend
+            hidden = ", <= 0 not shown" if np.any(middle <= 0) else ""
             middle, low, high = (np.where(v > 0, v, np.nan) for v in (middle, low, high))
         seeds = int(count.max()) if count.size else 0
-        (line,) = axis.plot(xs, middle[: xs.size], label=f"{label} ({seeds} seeds)")
+        (line,) = axis.plot(xs, middle[: xs.size], label=f"{label} ({seeds} seeds{hidden})")
         shown = np.isfinite(low[: xs.size]) & np.isfinite(high[: xs.size])
         if shown.any():
             axis.fill_between(
