@@ -14,7 +14,16 @@ from dlrecipes.recipe import Recipe, RecipeError, resolve
 
 __version__ = "0.1.0"
 
-__all__ = ["Recipe", "RecipeError", "resolve", "run", "compare", "evaluate", "__version__"]
+__all__ = [
+    "Recipe",
+    "RecipeError",
+    "resolve",
+    "run",
+    "compare",
+    "evaluate",
+    "load_model",
+    "__version__",
+]
 
 
 def run(recipe=None, *, seeds=None, jobs: int = 1, **options):
@@ -48,6 +57,15 @@ def compare(recipe=None, **options):
     from dlrecipes import runs
 
     return runs.compare(recipe, **options)
+
+
+def load_model(path):
+    """Load a run's ``model.keras`` in Keras' safe mode,
+    with the library's custom layers, losses and schedules registered: the one call a
+    colleague needs besides ``import dlrecipes`` (:func:`dlrecipes.export.load_model`)."""
+    from dlrecipes.export import load_model as _load_model
+
+    return _load_model(path)
 
 
 def __getattr__(name):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dlrecipes"
-LOWER = ("experiments", "reports", "models", "training", "data", "rl", "layers", "spec")
+LOWER = ("experiments", "reports", "models", "training", "data", "rl", "layers", "spec", "export")
 UPPER = ("dlrecipes.runs", "dlrecipes.runner", "dlrecipes.compare", "dlrecipes.cli")
 UPPER_FOR_SPEC = (*UPPER, "dlrecipes.tuning", "keras", "tensorflow", "jax")
 

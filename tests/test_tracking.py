@@ -112,3 +112,28 @@ def test_failed_run_and_bad_input(tmp_path, monkeypatch):
     with pytest.raises(RecipeError, match="unknown tracker train.track='wandb'"):
         tracking.check_tracker("wandb")
     assert tracking.check_tracker("mlflow") == "mlflow"
+
+
+def test_a_run_with_train_track_mlflow_logs_itself(tmp_path, monkeypatch):
+    """``--set train.track=mlflow`` on the command line: the supervised run starts the
+    tracker after its directory exists, logs every epoch and finishes with its metrics."""
+    from dlrecipes.cli import main
+
+    uri = (tmp_path / "store").as_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    out = tmp_path / "runs"
+    args = ["run", "mlp", "--smoke", "--quiet", "--set", "train.track=mlflow", "--out", str(out)]
+    assert main(args) == 0
+    (run_dir,) = (out / "mlp").iterdir()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    run_id = json.loads((run_dir / tracking.TRACKING_FILE).read_text())["run_id"]
+    run = _client(uri).get_run(run_id)
+    assert run.info.status == "FINISHED" and run.data.params["train.track"] == "mlflow"
+    assert run.data.metrics["test.accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    epochs = _client(uri).get_metric_history(run_id, "loss")
+    assert len(epochs) == metrics["epochs_run"]
+
+
+def test_an_unknown_tracker_is_a_one_line_error():
+    with pytest.raises(RecipeError, match="train.track must be one of , mlflow"):
+        resolve(registry.get("mlp"), overrides=["train.track=wandb"])

@@ -21,6 +21,15 @@ from dlrecipes.runs.result import RunResult
 from dlrecipes.spec import Recipe, Resolved
 
 
+def _tracker(recipe: Recipe, run_dir: Path):
+    """The run's experiment tracker (``train.track``), started, or ``None``."""
+    if not recipe.train.track:
+        return None
+    from dlrecipes.tracking import Tracker
+
+    return Tracker(recipe, run_dir).start()
+
+
 def _check_names(recipe: Recipe) -> None:
     """Unknown report or probe names fail before anything is trained or written."""
     from dlrecipes import reports
@@ -149,7 +158,9 @@ def run_supervised(
         compile_model(model, recipe.train, len(splits.x_train))
         if run_dir is None:
             run_dir = directory.create(out, recipe, info=directory.run_info(resolved, applies))
+        tracker = None
         try:
+            tracker = _tracker(recipe, run_dir)
             print(f"[{recipe.name}] {splits.summary()}", flush=True)
             probed = _probes(recipe, "init", model, splits, run_dir)
             fitted = fit(
@@ -159,7 +170,10 @@ def run_supervised(
                 run_dir,
                 resume=resolved.resumed,
                 verbose=verbose,
-                callbacks=_epoch_probes(recipe, model, splits, run_dir, probed),
+                callbacks=[
+                    *_epoch_probes(recipe, model, splits, run_dir, probed),
+                    *([tracker.callback()] if tracker else []),
+                ],
                 carried=probed,
             )
             test = evaluate_model(model, splits, recipe, "test")
@@ -183,7 +197,11 @@ def run_supervised(
                 applies,
             )
             directory.finish(run_dir, metrics)
+            if tracker:
+                tracker.finish(metrics)
         except BaseException as error:
             directory.fail(run_dir, error)
+            if tracker:
+                tracker.fail(error)
             raise
     return RunResult(run_dir, recipe, metrics, fitted.history, model)

@@ -29,6 +29,8 @@ from dlrecipes.spec.errors import (
 from dlrecipes.spec.frozen import FrozenDict, freeze
 
 EXPECT_SPLITS = ("test", "val")
+#: Experiment trackers of ``train.track`` (``""``: none; see :mod:`dlrecipes.tracking`).
+TRACKERS = ("", "mlflow")
 
 
 def _freeze_fields(spec: Any, *names: str) -> None:
@@ -132,6 +134,9 @@ class TrainSpec:
         steps_per_execution: train steps run per compiled call.
         mixed_precision: train in ``mixed_float16`` (useful on GPUs).
         tensorboard: write TensorBoard logs in the run directory.
+        track: an experiment tracker beyond TensorBoard: ``""`` (none) or ``"mlflow"``
+            (recipe as parameters, per-epoch and final metrics, the run's files; the
+            ``tracking`` extra; ``MLFLOW_TRACKING_URI`` or a local store ``runs/mlruns``).
         shuffle: reshuffle the training split every epoch.
         verbose: Keras progress output: ``auto``, ``0``, ``1`` or ``2``.
     """
@@ -155,9 +160,11 @@ class TrainSpec:
     tensorboard: bool = True
     shuffle: bool = True
     verbose: str = "auto"
+    track: str = ""
 
     def __post_init__(self):
         _freeze_fields(self, "optimizer_options", "schedule_options", "metrics")
+        check_choice("train.track", self.track, TRACKERS)
         for name in ("epochs", "batch_size", "steps_per_execution"):
             check_count(f"train.{name}", getattr(self, name), low=1)
         check_count("train.early_stopping_patience", self.early_stopping_patience, low=0)

@@ -50,9 +50,9 @@ def test_model_keras_loads_in_a_fresh_interpreter_in_safe_mode(lenet5):
         f"""
         import sys
         import numpy as np
-        import dlrecipes.export
+        import dlrecipes
         assert "tensorflow" not in sys.modules  # importing the package loads nothing heavy
-        model = dlrecipes.export.load_model({str(path)!r})  # safe mode, custom layers by name
+        model = dlrecipes.load_model({str(path)!r})  # safe mode, custom layers by name
         np.save({str(folder / "fresh.npy")!r}, np.asarray(model.predict(np.load(
             {str(folder / "x.npy")!r}), verbose=0)))
         import keras  # and once the package is imported, plain Keras loads it too
