@@ -41,6 +41,11 @@ def save(directory: Path, arrays: dict[str, np.ndarray], data: dict[str, Any]) -
         (new / "state.json").write_text(json.dumps(data, indent=1))
 
 
+def exists(directory: Path) -> bool:
+    """Whether ``directory`` (or the previous one of an interrupted swap) holds a checkpoint."""
+    return (atomic.readable_directory(directory) / "state.json").is_file()
+
+
 def load(directory: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """``(arrays, data)`` of a checkpoint written by :func:`save` (data only: no pickle)."""
     directory = atomic.readable_directory(directory)

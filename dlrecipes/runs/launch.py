@@ -219,6 +219,7 @@ def _run_agent(resolved: Resolved, *, run_dir, out, started, verbose, applies) -
     """``task = "rl"``: train an agent on its environment (:mod:`dlrecipes.rl`); a resumed
     run continues from ``run_dir/checkpoint`` (data only: no pickle)."""
     from dlrecipes import rl
+    from dlrecipes.rl import checkpoint as checkpoints
 
     recipe = resolved.recipe
     if recipe.agent is None:
@@ -226,8 +227,10 @@ def _run_agent(resolved: Resolved, *, run_dir, out, started, verbose, applies) -
     if run_dir is None:
         rl.validate(recipe)  # bad env ids and options fail before anything is written
         run_dir = directory.create(out, recipe, info=directory.run_info(resolved, applies))
+    # killed before its first checkpoint: nothing to continue, and starting over is exact
+    resume = resolved.resumed and checkpoints.exists(run_dir / "checkpoint")
     try:
-        agent_metrics = rl.train_agent(recipe, run_dir, resume=resolved.resumed)
+        agent_metrics = rl.train_agent(recipe, run_dir, resume=resume)
         metrics = _finish(
             recipe,
             run_dir,

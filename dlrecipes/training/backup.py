@@ -36,6 +36,7 @@ import keras
 import numpy as np
 
 from dlrecipes import atomic
+from dlrecipes.spec import RecipeError
 from dlrecipes.training.seeding import random_state, set_random_state
 
 #: Bump when the layout changes; a backup of another format is not used.
@@ -68,24 +69,34 @@ class Backup:
 
 
 def load(directory: str | Path) -> Backup | None:
-    """The backup in ``directory``, or ``None`` when there is none (or of another format)."""
+    """The backup in ``directory``, or ``None`` when there is none (or of another format).
+
+    Data only: ``arrays.npz`` is read with ``allow_pickle=False``; a damaged backup is a
+    one-line RecipeError (remove ``backup/`` to start the run over).
+    """
     directory = atomic.readable_directory(directory)
     state_path = directory / "state.json"
     if not state_path.is_file():
         return None
-    data = json.loads(state_path.read_text())
-    if data.get("format") != FORMAT:
-        return None
-    with np.load(directory / "arrays.npz", allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
-    return Backup(
-        epoch=int(data["epoch"]),
-        finished=bool(data["finished"]),
-        history={k: [float(v) for v in values] for k, values in data["history"].items()},
-        arrays=arrays,
-        data=data,
-        directory=directory,
-    )
+    try:
+        data = json.loads(state_path.read_text())
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return None
+        with np.load(directory / "arrays.npz", allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        return Backup(
+            epoch=int(data["epoch"]),
+            finished=bool(data["finished"]),
+            history={str(k): [float(v) for v in values] for k, values in data["history"].items()},
+            arrays=arrays,
+            data=data,
+            directory=directory,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RecipeError(
+            f"the training backup in {str(directory)!r} is unreadable ({error}); "
+            "remove it to start the run over"
+        ) from None
 
 
 def _numbered(arrays: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
@@ -95,11 +106,17 @@ def _numbered(arrays: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
 
 def _assign(variables, values: list[np.ndarray], what: str) -> None:
     if len(values) != len(variables):
-        raise ValueError(
-            f"the backup holds {len(values)} {what} variables, the model {len(variables)}: "
-            "it was made by another model"
+        raise RecipeError(
+            f"the training backup holds {len(values)} {what} variables, the model "
+            f"{len(variables)}: it was made by another model"
         )
     for variable, value in zip(variables, values):
+        if tuple(value.shape) != tuple(variable.shape):
+            raise RecipeError(
+                f"the training backup's {what} variable {variable.path!r} has shape "
+                f"{tuple(value.shape)}, the model's {tuple(variable.shape)}: "
+                "it was made by another model"
+            )
         variable.assign(value)
 
 
@@ -202,22 +219,33 @@ class TrainingBackup(keras.callbacks.Callback):
 
 
 def restore_state(model, backup: Backup, early_stopping=None, throughput=None) -> None:
-    """Put ``backup`` back: variables, optimizer, random generators, callbacks' counters."""
+    """Put ``backup`` back: variables, optimizer, random generators, callbacks' counters.
+
+    Raises:
+        RecipeError: the backup was made by another model, or its values are damaged.
+    """
     _assign(model.variables, _numbered(backup.arrays, "model/"), "model")
     _assign(model.optimizer.variables, _numbered(backup.arrays, "optimizer/"), "optimizer")
-    rng = {k[4:]: v for k, v in backup.arrays.items() if k.startswith("rng/")}
-    set_random_state(rng, backup.data["rng"])
-    if throughput is not None and "throughput" in backup.data:
-        for key, value in backup.data["throughput"].items():
-            setattr(throughput, key, value)
-    if early_stopping is not None and "early_stopping" in backup.data:
-        saved = backup.data["early_stopping"]
-        early_stopping.wait = int(saved["wait"])
-        early_stopping.stopped_epoch = int(saved["stopped_epoch"])
-        early_stopping.best_epoch = int(saved["best_epoch"])
-        early_stopping.best = saved["best"]
-        best = _numbered(backup.arrays, "early_stopping/")
-        early_stopping.best_weights = best or None
+    try:
+        rng = {k[4:]: v for k, v in backup.arrays.items() if k.startswith("rng/")}
+        set_random_state(rng, backup.data["rng"])
+        if throughput is not None and "throughput" in backup.data:
+            for key in _THROUGHPUT:
+                setattr(
+                    throughput, key, type(getattr(throughput, key))(backup.data["throughput"][key])
+                )
+        if early_stopping is not None and "early_stopping" in backup.data:
+            saved = backup.data["early_stopping"]
+            early_stopping.wait = int(saved["wait"])
+            early_stopping.stopped_epoch = int(saved["stopped_epoch"])
+            early_stopping.best_epoch = int(saved["best_epoch"])
+            early_stopping.best = None if saved["best"] is None else float(saved["best"])
+            early_stopping.best_weights = _numbered(backup.arrays, "early_stopping/") or None
+    except (ValueError, TypeError, KeyError) as error:
+        raise RecipeError(
+            f"the training backup in {str(backup.directory)!r} is damaged ({error}); "
+            "remove it to start the run over"
+        ) from None
 
 
 def restore_files(run_dir: str | Path, backup: Backup | None) -> None:

@@ -66,6 +66,10 @@ def test_a_full_disk_during_a_run_leaves_no_partial_model_and_a_non_empty_failed
     assert not [name for name in _names(run_dir) if name.startswith(".") or ".tmp" in name]
     assert (run_dir / "FAILED.txt").read_text().startswith("OSError: [Errno 28] No space left")
     assert directory.status(run_dir) == "failed"
+    monkeypatch.undo()  # space freed: the resume saves what training had finished
+    resumed = dlrecipes.run("mlp", resume=run_dir, verbose=0)
+    assert directory.status(run_dir) == "completed" and not (run_dir / "FAILED.txt").exists()
+    assert resumed.metrics["epochs_run"] == 2 and (run_dir / "model.keras").is_file()
 
 
 def test_failed_txt_names_the_error_and_is_never_empty(tmp_path):

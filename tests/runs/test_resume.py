@@ -22,11 +22,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dlrecipes
 from dlrecipes.runs import directory, prepare_recipe
 from dlrecipes.spec import RecipeError, recipe_to_toml
+from dlrecipes.training.callbacks import Throughput
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -355,6 +357,15 @@ def test_dqn_killed_while_writing_a_checkpoint_resumes_exactly(tmp_path_factory,
 
 
 @pytest.mark.slow
+def test_dqn_killed_before_its_first_checkpoint_starts_over_exactly(tmp_path_factory, tmp_path):
+    reference = _reference(tmp_path_factory, "dqn", DQN)
+    run_dir, _ = _interrupted_then_resumed(
+        tmp_path, DQN, "call:dlrecipes.rl.checkpoint:save:1:before:KILL"
+    )
+    assert _comparable(run_dir) == _comparable(reference)
+
+
+@pytest.mark.slow
 def test_q_learning_interrupted_by_ctrl_c_after_a_checkpoint_resumes_exactly(
     tmp_path_factory, tmp_path
 ):
@@ -386,3 +397,31 @@ def test_mlp_killed_after_5_of_30_epochs_ends_exactly_as_uninterrupted(
         len(_comparable(reference)["history"].splitlines()) - 1,
         json.loads((reference / "metrics.json").read_text())["steps"],
     )
+
+
+def test_a_damaged_backup_is_a_one_line_error_not_a_traceback(tmp_path, monkeypatch):
+    """A backup from someone else's run directory is data: damaged or made by another
+    model, it is refused in one line (and never executed)."""
+    original = Throughput.on_epoch_end
+
+    def crash_after_second_epoch(self, epoch, logs=None):
+        original(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Throughput, "on_epoch_end", crash_after_second_epoch)
+    overrides = ["train.epochs=4", "train.batch_size=8"]  # 32 steps: a backup every epoch
+    with pytest.raises(KeyboardInterrupt):
+        dlrecipes.run("mlp", smoke=True, overrides=overrides, out=tmp_path, verbose=0)
+    monkeypatch.setattr(Throughput, "on_epoch_end", original)
+    run_dir = _run_dir(tmp_path)
+    arrays_path = run_dir / "backup" / "arrays.npz"
+    with np.load(arrays_path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    np.savez(arrays_path, **{**arrays, "model/0": np.zeros((3, 3), "float32")})
+    with pytest.raises(RecipeError, match="has shape \\(3, 3\\).*made by another model"):
+        dlrecipes.run("mlp", resume=run_dir, verbose=0)
+    (run_dir / "backup" / "state.json").write_text("{not json")
+    with pytest.raises(RecipeError, match="backup .* is unreadable.*remove it"):
+        dlrecipes.run("mlp", resume=run_dir, verbose=0)
+    assert directory.status(run_dir) == "failed"
