@@ -43,18 +43,22 @@ def versions() -> dict[str, str]:
 
 def make_run_dir(out: str | Path, name: str, seed: int, prefix: str = "") -> Path:
     """A new directory ``out/name/<prefix><timestamp>-s<seed>``; never reuses an existing one."""
-    base = Path(out) / name
-    base.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return new_directory(Path(out) / name, f"{prefix}{stamp}-s{seed}")
+
+
+def new_directory(base: Path, stem: str) -> Path:
+    """``base/stem``, or ``base/stem-2``, ``-3``, ... when taken: a directory nobody else
+    has (``mkdir`` is atomic, so two processes never get the same one)."""
+    base.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
-        suffix = "" if attempt == 1 else f"-{attempt}"
-        candidate = base / f"{prefix}{stamp}-s{seed}{suffix}"
+        candidate = base / (stem if attempt == 1 else f"{stem}-{attempt}")
         try:
             candidate.mkdir()
             return candidate
         except FileExistsError:
             continue
-    raise RuntimeError(f"could not create a new {prefix}directory under {base}")
+    raise RuntimeError(f"could not create a new directory {stem!r} under {base}")
 
 
 RUN_INFO = "run.json"

@@ -216,17 +216,8 @@ def make_group_dir(out: str | Path, name: str, prefix: str) -> Path:
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise RecipeError(f"--out must be a directory. Received: {str(root)!r} (a file)")
-    base = root / name
-    base.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1, 1000):
-        candidate = base / (f"{prefix}{stamp}" + ("" if attempt == 1 else f"-{attempt}"))
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"could not create a new {prefix}directory under {base}")
+    return directory.new_directory(root / name, f"{prefix}{stamp}")
 
 
 def write_group(group_dir: Path, resolved: Resolved, info: dict[str, Any]) -> None:
