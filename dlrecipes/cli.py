@@ -264,18 +264,28 @@ def cmd_list_data(args) -> int:
     return 0
 
 
+def _recipe_options(args, seed: bool = True) -> dict:
+    """How the command line resolves its recipe: ``profile``, ``smoke``, ``config``,
+    ``overrides`` (and ``seed``), as the Python API's keyword arguments."""
+    options = {
+        "profile": args.profile,
+        "smoke": args.smoke,
+        "config": args.config,
+        "overrides": args.overrides,
+    }
+    return {**options, "seed": args.seed} if seed else options
+
+
+def _no_seed_with_seeds(args) -> None:
+    if args.seed is not None:
+        raise RecipeError(f"give either --seed or --seeds, not both. Received: --seed {args.seed}")
+
+
 def _resolved(args):
     """The recipe named on the command line, resolved once (a :class:`Resolved`)."""
     from dlrecipes.runs import prepare
 
-    return prepare(
-        args.recipe,
-        profile=args.profile,
-        smoke=args.smoke,
-        config=args.config,
-        overrides=args.overrides,
-        seed=args.seed,
-    )
+    return prepare(args.recipe, **_recipe_options(args))
 
 
 def cmd_describe(args) -> int:
@@ -313,16 +323,7 @@ def cmd_run(args) -> int:
         raise RecipeError(f"--jobs needs --seeds (one run uses every core). Received: {args.jobs}")
     verbose = 2 if args.quiet else "auto"
     if args.resume is not None:  # run() checks the recipe name and refuses what would change it
-        result = runs.run(
-            args.recipe,
-            profile=args.profile,
-            smoke=args.smoke,
-            config=args.config,
-            overrides=args.overrides,
-            seed=args.seed,
-            resume=args.resume,
-            verbose=verbose,
-        )
+        result = runs.run(args.recipe, **_recipe_options(args), resume=args.resume, verbose=verbose)
     else:
         result = runs.run(_resolved(args), out=args.out, verbose=verbose)
     if result.already_completed:
@@ -345,17 +346,13 @@ def _run_seeds(args) -> int:
     """``run NAME --seeds ...`` and ``run --resume GROUP_DIR``: a group of seeds."""
     from dlrecipes.runs import run_seeds
 
-    if args.seed is not None:
-        raise RecipeError(f"give either --seed or --seeds, not both. Received: --seed {args.seed}")
+    _no_seed_with_seeds(args)
     resuming = args.resume is not None
     group = run_seeds(
         args.recipe,
         seeds=args.seeds,
         jobs=args.jobs,
-        profile=args.profile,
-        smoke=args.smoke,
-        config=args.config,
-        overrides=args.overrides,
+        **_recipe_options(args, seed=False),
         out=args.out,
         resume=args.resume if resuming else None,
     )
@@ -406,19 +403,13 @@ def cmd_compare(args) -> int:
     from dlrecipes.runs import compare, compare_seeds
 
     if args.seeds is not None or args.resume is not None:
-        if args.seed is not None:
-            raise RecipeError(
-                f"give either --seed or --seeds, not both. Received: --seed {args.seed}"
-            )
+        _no_seed_with_seeds(args)
         result = compare_seeds(
             args.recipe,
             seeds=args.seeds,
             jobs=args.jobs,
             reference=args.reference,
-            profile=args.profile,
-            smoke=args.smoke,
-            config=args.config,
-            overrides=args.overrides,
+            **_recipe_options(args, seed=False),
             out=args.out,
             only=args.only,
             resume=args.resume,
