@@ -52,9 +52,8 @@ from pathlib import Path
 from typing import Any
 
 from dlrecipes.spec import Recipe, RecipeError, recipe_from_toml, recipe_to_toml
+from dlrecipes.spec.schema import TRACKERS  # ``train.track`` values: none, or MLflow
 
-#: ``train.track`` values: no tracker, or MLflow.
-TRACKERS = ("", "mlflow")
 EXTRA = "tracking"
 #: Where a run directory keeps its MLflow run id.
 TRACKING_FILE = "tracking.json"
