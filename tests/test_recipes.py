@@ -69,11 +69,18 @@ EXPECT_KEYS = {
 }
 
 
-def test_there_are_recipes_and_at_most_five_are_custom():
+#: Custom recipes are the lecture demonstrations that are not one ``model.fit`` (NumPy
+#: backprop, update rules and convolution by hand, worked numbers). They stay the exception:
+#: a demo that trains one model is a supervised recipe with probes and reports instead.
+MAX_CUSTOM_RECIPES = 14
+
+
+def test_there_are_recipes_and_custom_ones_stay_the_exception():
     recipes = registry.all_recipes()
     assert len(recipes) >= 30
     custom = sorted(r.name for r in recipes if r.task == "custom")
-    assert len(custom) <= 5, custom
+    assert len(custom) <= MAX_CUSTOM_RECIPES, custom
+    assert len(custom) * 3 <= len(recipes), custom
 
 
 @pytest.mark.parametrize("name", NAMES)
