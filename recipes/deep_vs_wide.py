@@ -37,6 +37,8 @@ RECIPE = Recipe(
         Variant("7x", {"model.options.num_layers": 7}),
         Variant("wide_as_5x", {"model.options.match_layers": 5}),
         Variant("wide_as_7x", {"model.options.match_layers": 7}),
+        # the paper's widest single layer: 16k units = 8 x its 2k (here 8 x units)
+        Variant("1x_8n", {"model.options.num_layers": 1, "model.options.width_multiple": 8}),
     ),
     profiles={
         "smoke": {

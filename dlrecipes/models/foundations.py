@@ -57,6 +57,7 @@ def matched_mlp(
     match_layers: int = 0,
     activation: str = "relu",
     dropout: float = 0.0,
+    width_multiple: int = 1,
     name: str = "matched_mlp",
 ):
     """A deep MLP (L x n) or, with ``match_layers``, a wide one with the same parameter count.
@@ -65,6 +66,8 @@ def matched_mlp(
     - ``match_layers = M > 0``: one hidden layer of :func:`equivalent_width`
       ``(D, K, M, units)`` units, i.e. as many parameters as an ``M x units``
       network ("1 x N"); ``num_layers`` is then ignored.
+    - ``width_multiple = k > 1`` (with ``match_layers = 0``): layers of ``k * units``;
+      the paper's 1x16k arm is ``num_layers=1, width_multiple=8`` beside its 2k layers.
 
     Args:
         input_shape: shape of one input (flattened to D features).
@@ -74,6 +77,7 @@ def matched_mlp(
         match_layers: M, the depth whose parameter count the single wide layer matches.
         activation: hidden activation (Seide et al. used sigmoid units).
         dropout: dropout after each hidden layer.
+        width_multiple: k, hidden layers of ``k * units`` (ignored when ``match_layers``).
 
     Returns:
         A ``keras.Model`` built by :func:`dlrecipes.models.mlp.mlp`.
@@ -92,13 +96,14 @@ def matched_mlp(
     check_positive("num_layers", num_layers)
     check_positive("units", units)
     check_non_negative("match_layers", match_layers)
+    check_positive("width_multiple", width_multiple)
     input_dim = 1
     for size in input_shape:
         input_dim *= size
     if match_layers:
         hidden_units = (equivalent_width(input_dim, num_classes, match_layers, units),)
     else:
-        hidden_units = (units,) * num_layers
+        hidden_units = (units * width_multiple,) * num_layers
     return mlp(
         input_shape=input_shape,
         num_classes=num_classes,

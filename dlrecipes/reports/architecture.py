@@ -22,7 +22,8 @@ from dlrecipes.reports.model_parts import base_model
 
 #: Seide, Li & Yu (2011), Table 2: word error rate (%) on Hub5'00-SWB of CD-DNN-HMMs
 #: with L hidden layers of N units, and of single-layer networks with the parameter
-#: count of 5x2k (1x3772) and 7x2k (1x4634). Keyed by (num_layers, match_layers).
+#: count of 5x2k (1x3772) and 7x2k (1x4634), and one layer of 16k units (8 x 2k).
+#: Keyed by (num_layers, match_layers); the 1x16k arm by (1, 0, 8) with its width_multiple.
 SEIDE_2011_WER = {
     (1, 0): ("1x2k", 24.2),
     (2, 0): ("2x2k", 20.4),
@@ -32,6 +33,7 @@ SEIDE_2011_WER = {
     (7, 0): ("7x2k", 17.1),
     (1, 5): ("1x3772", 22.5),
     (1, 7): ("1x4634", 22.6),
+    (1, 0, 8): ("1x16k", 22.1),
 }
 
 
@@ -52,9 +54,9 @@ def deep_vs_wide(model, splits, recipe, run_dir: Path) -> dict[str, Any]:
     num_layers, match = int(options.get("num_layers", 1)), int(options.get("match_layers", 0))
     units = options.get("units", 128)
     label = f"{len(hidden)}x{hidden[0]}" + (f" (={match}x{units})" if match else "")
-    paper_label, paper_wer = SEIDE_2011_WER.get(
-        (1 if match else num_layers, match), ("", float("nan"))
-    )
+    multiple = 1 if match else int(options.get("width_multiple", 1))
+    key = (1 if match else num_layers, match) + ((multiple,) if multiple > 1 else ())
+    paper_label, paper_wer = SEIDE_2011_WER.get(key, ("", float("nan")))
     outputs = model.predict(splits.x_test, batch_size=256, verbose=0)
     accuracy = float(np.mean(outputs.argmax(axis=-1) == np.asarray(splits.y_test).reshape(-1)))
     return {

@@ -25,3 +25,10 @@ def test_matched_mlp_deep_and_wide_have_about_the_same_parameters():
     assert deep.count_params() - (64 + 1 + 10) <= wide.count_params() <= deep.count_params()
     with pytest.raises(ValueError, match="match_layers"):
         matched_mlp(match_layers=-1)
+
+
+def test_matched_mlp_width_multiple_widens_every_hidden_layer_and_rejects_zero():
+    model = matched_mlp(input_shape=(64,), num_layers=2, units=8, width_multiple=3)
+    assert model.count_params() == (64 * 24 + 24) + (24 * 24 + 24) + (24 * 10 + 10)
+    with pytest.raises(ValueError, match="width_multiple"):
+        matched_mlp(input_shape=(64,), units=8, width_multiple=0)

@@ -43,3 +43,10 @@ def test_a_wide_arm_names_the_depth_it_matches(tmp_path):
 def test_a_shape_the_paper_did_not_train_has_no_number(tmp_path):
     _, out = _report(tmp_path, num_layers=6, units=8)
     assert out["paper_architecture"] == "" and math.isnan(out["paper_wer_percent"])
+
+
+def test_the_widest_single_layer_is_the_papers_1x16k_arm(tmp_path):
+    model, out = _report(tmp_path, num_layers=1, units=16, width_multiple=8)
+    assert out["architecture"] == "1x128" and out["hidden_layers"] == 1
+    assert (out["paper_architecture"], out["paper_wer_percent"]) == ("1x16k", 22.1)
+    assert model.count_params() == 64 * 128 + 128 + 128 * 10 + 10
