@@ -14,8 +14,9 @@ degrees) on every training example. Training minimises the MAP criterion
 (``rbf_map``, eq. 9) with Adam 1e-3; SGD with momentum at lr 0.01 saturates the
 scaled tanh units.
 
-Plots: learning curves, confusion matrix, C1's six learned 5x5 filters and the
-maps of one test digit through C1, S2, C3, S4, C5.
+Plots: learning curves, confusion matrix, C1's six learned 5x5 filters, the
+maps of one test digit through C1, S2, C3, S4, C5, and parameters vs connections
+per layer (``connections``: C1 122,304 ... 340,908 in total, as in the paper).
 """
 
 from dlrecipes.recipe import (
@@ -78,7 +79,7 @@ RECIPE = Recipe(
             "expect.budget": "10 min, 2 CPU",
         },
     },
-    reports=("filters", "feature_maps"),
+    reports=("filters", "feature_maps", "connections"),
     reference="LeCun, Bottou, Bengio & Haffner, Gradient-based learning applied to document "
     "recognition, Proc. IEEE 86(11), 1998",
 )

@@ -24,6 +24,7 @@ report                 what it writes                                       modu
 ``decision_boundary``  ``plots/decision_boundary.png``: 2-D classifier      :mod:`.boundary`
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
 ``deep_vs_wide``       the arm's shape beside Seide et al.'s WER            :mod:`.architecture`
+``connections``        parameters and connections per layer (LeNet-5 II-B) :mod:`.connections`
 =====================  ===================================================  ====================
 
 The runner's own figures (learning curves, confusion matrix), the overlays of
@@ -71,6 +72,7 @@ REPORTS: dict[str, str] = {
     "decision_boundary": "dlrecipes.reports.boundary:decision_boundary",
     "loss_curves": "dlrecipes.reports.losses:loss_curves",
     "deep_vs_wide": "dlrecipes.reports.architecture:deep_vs_wide",
+    "connections": "dlrecipes.reports.connections:connections",
 }
 
 
