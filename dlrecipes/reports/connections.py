@@ -68,10 +68,11 @@ def layer_connections(layer) -> int | None:
     Returns:
         The count as an ``int``; ``None`` when the layer's kind has no rule here.
     """
+    from keras import layers
+
     from dlrecipes.layers.connection_table_conv2d import ConnectionTableConv2D
     from dlrecipes.layers.rbf_output import RBFOutput
     from dlrecipes.layers.trainable_subsampling import TrainableSubsampling2D
-    from keras import layers
 
     if isinstance(layer, ConnectionTableConv2D):
         area = prod(layer.kernel_size)
