@@ -20,6 +20,7 @@ EXPERIMENTS: dict[str, str] = {
     "backprop": "dlrecipes.experiments.foundations:backprop",
     "universal_approximation": "dlrecipes.experiments.foundations:universal_approximation",
     "conv_demo": "dlrecipes.experiments.cnn:conv_demo",
+    "bandit_testbed": "dlrecipes.experiments.bandits:bandit_testbed",
 }
 
 

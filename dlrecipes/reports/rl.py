@@ -106,3 +106,31 @@ def policy_table(q_table: np.ndarray, env, env_id: str, path: Path, title: str =
         fig.colorbar(image, ax=axis, label="Q(x, a)")
     axis.set_title(title or "greedy policy and value")
     save(fig, path)
+
+
+def bandit_curves(curves, path: Path, *, best_reward: float | None = None, title: str = "") -> None:
+    """Sutton & Barto's Fig. 2.2: average reward and % optimal action against steps.
+
+    Args:
+        curves: :class:`~dlrecipes.rl.bandits.BanditCurves`, one per method.
+        path: the PNG to write.
+        best_reward: ``E[max_a q*(a)]``, the best average reward possible (a dashed line).
+        title: the figure's title.
+    """
+    plt = pyplot()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True)
+    for curve in curves:
+        steps = np.arange(1, curve.average_reward.size + 1)
+        top.plot(steps, curve.average_reward, lw=1, label=curve.name)
+        bottom.plot(steps, 100 * curve.optimal_action, lw=1, label=curve.name)
+    if best_reward is not None:
+        top.axhline(best_reward, color="0.4", ls="--", lw=1, label="E[max_a q*(a)]")
+    top.set_ylabel("average reward")
+    bottom.set_ylabel("% optimal action")
+    bottom.set_xlabel("steps")
+    bottom.set_ylim(0, 100)
+    for axis in (top, bottom):
+        axis.grid(alpha=0.3)
+        axis.legend(loc="lower right", fontsize=8)
+    top.set_title(title or "the 10-armed testbed")
+    save(fig, path)
