@@ -17,6 +17,7 @@ on success. :func:`run` dispatches on ``recipe.task`` through :data:`TASKS`.
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from pathlib import Path
@@ -170,6 +171,7 @@ def run(
         resolved, changed = _resumed(run_dir, recipe, overrides, given)
         if directory.status(run_dir) == "completed":
             return _already_completed(run_dir, resolved.recipe)
+        directory.claim(run_dir)  # before anything is written: refused while another runs it
         if changed:  # recipe.toml stays what ran
             directory.write_text(run_dir / "recipe.toml", recipe_to_toml(resolved.recipe))
         directory.begin_attempt(run_dir)
@@ -229,7 +231,9 @@ def _run_agent(resolved: Resolved, *, run_dir, out, started, verbose, applies) -
         run_dir = directory.create(out, recipe, info=directory.run_info(resolved, applies))
     # killed before its first checkpoint: nothing to continue, and starting over is exact
     resume = resolved.resumed and checkpoints.exists(run_dir / "checkpoint")
+    tracker = None
     try:
+        tracker = _rl_tracker(recipe, run_dir)
         agent_metrics = rl.train_agent(recipe, run_dir, resume=resume)
         metrics = _finish(
             recipe,
@@ -240,10 +244,27 @@ def _run_agent(resolved: Resolved, *, run_dir, out, started, verbose, applies) -
             steps_per_second=agent_metrics.get("steps_per_second"),
         )
         directory.finish(run_dir, metrics)
+        if tracker:
+            with open(run_dir / "episodes.csv", newline="") as handle:  # one row per episode
+                tracker.log_history(csv.DictReader(handle), step_key="episode")
+            tracker.finish(metrics)
     except BaseException as error:
         directory.fail(run_dir, error)
+        if tracker:
+            tracker.fail(error)
         raise
     return RunResult(run_dir, recipe, metrics)
+
+
+def _rl_tracker(recipe: Recipe, run_dir: Path):
+    """The RL run's experiment tracker (``train.track``), started, or ``None``: it logs
+    the recipe now, and every episode of ``episodes.csv``, the final metrics and the
+    run's files once training has finished (as for a supervised run)."""
+    if not recipe.train.track:
+        return None
+    from dlrecipes.tracking import Tracker
+
+    return Tracker(recipe, run_dir).start()
 
 
 def _check_custom_data(recipe: Recipe) -> None:
