@@ -154,7 +154,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recipe_options(tune)
     tune.add_argument("--trials", type=int, help="number of trials (default: the recipe's)")
     tune.add_argument(
-        "--tuner", choices=("random", "bayesian", "hyperband"), default="random", help="search"
+        "--tuner",
+        choices=("random", "bayesian", "hyperband"),
+        help="Keras Tuner's search (default random)",
+    )
+    tune.add_argument(
+        "--engine",
+        choices=("keras_tuner", "optuna"),
+        default="keras_tuner",
+        help="keras_tuner (default) or optuna (a chief-less study in a storage)",
+    )
+    tune.add_argument(
+        "--sampler", choices=("random", "tpe", "gp", "cmaes"), help="optuna: sampler (random)"
+    )
+    tune.add_argument(
+        "--pruner", choices=("none", "median", "hyperband"), help="optuna: pruner (none)"
+    )
+    tune.add_argument(
+        "--storage",
+        metavar="URL",
+        help="optuna: journal:PATH, sqlite:///PATH (one worker) or postgresql://... "
+        "(default: a journal file in the search directory)",
+    )
+    tune.add_argument(
+        "--heartbeat",
+        type=int,
+        metavar="SECONDS",
+        help="optuna with a database: heartbeat interval (default 10; grace 3x)",
     )
     tune.add_argument(
         "--out", type=_out_root, default=Path("runs"), help="root of search directories"
@@ -376,6 +402,28 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _engine_options(args) -> dict:
+    optuna_only = {"--sampler": args.sampler, "--pruner": args.pruner, "--storage": args.storage}
+    optuna_only["--heartbeat"] = args.heartbeat
+    if args.engine == "optuna":
+        if args.tuner is not None:
+            raise RecipeError(
+                f"--tuner chooses Keras Tuner's search; with --engine optuna use --sampler. "
+                f"Received: --tuner {args.tuner}"
+            )
+        return {
+            "engine": "optuna",
+            "sampler": args.sampler or "random",
+            "pruner": args.pruner or "none",
+            "storage": args.storage,
+            "heartbeat_seconds": args.heartbeat,
+        }
+    given = [name for name, value in optuna_only.items() if value is not None]
+    if given:
+        raise RecipeError(f"{', '.join(given)} need --engine optuna")
+    return {}
+
+
 def cmd_tune(args) -> int:
     from dlrecipes import tuning
 
@@ -383,11 +431,12 @@ def cmd_tune(args) -> int:
         tuning.tune(
             _resolved(args),
             trials=args.trials,
-            tuner=args.tuner,
+            tuner=args.tuner or "random",
             out=args.out,
             retrain_best=args.retrain_best,
             workers=args.workers or 0,
             fresh=args.fresh,
+            **_engine_options(args),
         )
     except KeyboardInterrupt:
         print(

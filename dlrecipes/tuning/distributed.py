@@ -173,3 +173,104 @@ def _wait_for_workers(children: dict, ids: Sequence[str], poll_seconds: float) -
         if running == 0:
             return
         time.sleep(poll_seconds)
+
+
+# --------------------------------------------------------------------------- optuna
+
+
+def _optuna_command(recipe_file: Path, *, sampler, pruner, storage, heartbeat_seconds, trials, out):
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from dlrecipes.cli import main; sys.exit(main(sys.argv[1:]))",
+        "tune",
+        str(recipe_file),
+        "--engine",
+        "optuna",
+        "--sampler",
+        sampler,
+        "--pruner",
+        pruner,
+        "--trials",
+        str(trials),
+        "--out",
+        str(out),
+        "--heartbeat",
+        str(heartbeat_seconds),
+    ]
+    return command + (["--storage", storage] if storage else [])
+
+
+def run_optuna_workers(
+    recipe_file: Path,
+    *,
+    sampler: str,
+    pruner: str,
+    storage: str | None,
+    heartbeat_seconds: int,
+    trials: int,
+    out: Path,
+    workers: int,
+    verbose: int = 1,
+    poll_seconds: float = 0.5,
+) -> list[int]:
+    """Start ``workers`` Optuna workers on this machine and wait for all of them.
+
+    There is no chief: each worker runs trials of the shared study until ``trials``
+    have ended. A worker that dies (killed, out of memory) is reported and the
+    others carry on; its trial is failed and rerun once by a survivor (journal: the
+    dead process is seen; database: its heartbeat stops).
+
+    Returns:
+        The workers' exit statuses (0 for each worker that finished normally).
+    """
+    import dlrecipes
+    from dlrecipes.tuning.optuna_engine import ENV_WORKER
+
+    root = str(Path(dlrecipes.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    env[ENV_PARENT] = str(os.getpid())
+    command = _optuna_command(
+        recipe_file,
+        sampler=sampler,
+        pruner=pruner,
+        storage=storage,
+        heartbeat_seconds=heartbeat_seconds,
+        trials=trials,
+        out=out,
+    )
+    output = None if verbose else subprocess.DEVNULL
+    if verbose:
+        print(f"optuna study: {workers} workers, no chief", flush=True)
+    children = []
+    try:
+        for index in range(workers):
+            children.append(
+                subprocess.Popen(
+                    command, env={**env, ENV_WORKER: str(index)}, stdout=output, stderr=output
+                )
+            )
+        reported = set()
+        while any(child.poll() is None for child in children):
+            for index, child in enumerate(children):
+                code = child.poll()
+                if code not in (None, 0) and index not in reported:
+                    reported.add(index)
+                    if verbose:
+                        print(
+                            f"worker{index} exited with status {code}; the others go on "
+                            "(its trial is failed and rerun once)",
+                            flush=True,
+                        )
+            time.sleep(poll_seconds)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return [child.returncode for child in children]

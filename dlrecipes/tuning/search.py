@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -145,6 +146,11 @@ def tune(
     fresh: bool = False,
     baseline: bool = False,
     verbose: int = 1,
+    engine: str = "keras_tuner",
+    sampler: str = "random",
+    pruner: str = "none",
+    storage: str | None = None,
+    heartbeat_seconds: int | None = None,
 ) -> TuneResult:
     """Search the recipe's hyperparameter space; resume the search if it was interrupted.
 
@@ -174,6 +180,14 @@ def tune(
         fresh: delete the search directory and start over.
         baseline: also score the recipe's own configuration (once per directory).
         verbose: 0 silent, 1 progress lines and the table, 2 also Keras' per-epoch lines.
+        engine: ``keras_tuner`` (the default; ``tuner`` chooses its algorithm) or
+            ``optuna`` (see :mod:`dlrecipes.tuning.optuna_engine`): a chief-less study
+            in ``storage`` that any number of workers share.
+        sampler, pruner: Optuna's ``random`` / ``tpe`` / ``gp`` / ``cmaes`` and
+            ``none`` / ``median`` / ``hyperband``.
+        storage: Optuna's storage URL (default: a journal file in the search directory;
+            ``postgresql://...`` for many machines; ``sqlite:///...`` for one worker).
+        heartbeat_seconds: a database storage's heartbeat interval (grace: three times).
 
     Returns:
         A :class:`TuneResult`; in a worker process (and in the chief started by
@@ -193,6 +207,24 @@ def tune(
         )
     )
     base = resolved.recipe
+    if engine == "optuna":
+        return _tune_optuna(
+            resolved,
+            trials=trials,
+            sampler=sampler,
+            pruner=pruner,
+            storage_url=storage,
+            heartbeat_seconds=heartbeat_seconds,
+            workers=workers,
+            fresh=fresh,
+            out=Path(out),
+            retrain_best=retrain_best,
+            baseline=baseline,
+            verbose=verbose,
+            started=started,
+        )
+    if engine != "keras_tuner":
+        raise RecipeError(f"engine must be keras_tuner or optuna. Received: {engine!r}")
     if tuner not in TUNERS:
         raise RecipeError(f"tuner must be one of {', '.join(TUNERS)}. Received: {tuner!r}")
     params = validate_space(base, tuner)
@@ -240,17 +272,137 @@ def _load_data(recipe: Recipe):
     return data.load(recipe.data, seed=recipe.seed)
 
 
-def _search(base, params, tuner, trials, search_dir, my_role, verbose, splits) -> None:
-    from dlrecipes.tuning.recipe_hypermodel import RecipeHyperModel
-    from dlrecipes.tuning.search_progress import SearchProgress
-    from dlrecipes.tuning.tuners import make_tuner
-
+def _check_objective(base, splits) -> None:
     objective = base.search.objective
     if objective.startswith("val_") and len(splits.x_val) == 0:
         raise RecipeError(
             f"search.objective {objective!r} needs a validation split; "
             f"{splits.source} has none (data.val_fraction={base.data.val_fraction})"
         )
+
+
+def _tune_optuna(
+    resolved,
+    *,
+    trials,
+    sampler,
+    pruner,
+    storage_url,
+    heartbeat_seconds,
+    workers,
+    fresh,
+    out,
+    retrain_best,
+    baseline,
+    verbose,
+    started,
+) -> TuneResult:
+    """``tune(engine="optuna")``: the parent of ``workers`` processes, a worker, or one process."""
+    from dlrecipes.tuning import optuna_engine as engine
+
+    base = resolved.recipe
+    params = validate_space(base, "random")
+    trials = base.search.max_trials if trials is None else trials
+    if trials < 1:
+        raise RecipeError(f"the number of trials must be >= 1. Received: trials={trials}")
+    if workers < 0:
+        raise RecipeError(f"workers must be >= 0. Received: workers={workers}")
+    if sampler not in engine.SAMPLERS:
+        raise RecipeError(
+            f"sampler must be one of {', '.join(engine.SAMPLERS)}. Received: {sampler!r}"
+        )
+    if pruner not in engine.PRUNERS:
+        raise RecipeError(
+            f"pruner must be one of {', '.join(engine.PRUNERS)}. Received: {pruner!r}"
+        )
+    engine.check_storage(storage_url, workers)
+    heartbeat_seconds = heartbeat_seconds or engine.HEARTBEAT_SECONDS
+    if heartbeat_seconds < 1:
+        raise RecipeError(f"the heartbeat must be >= 1 s. Received: {heartbeat_seconds}")
+    worker_index = os.environ.get(engine.ENV_WORKER)
+    if workers and worker_index is not None:
+        raise RecipeError(
+            f"--workers starts its own workers; it cannot run inside one ({engine.ENV_WORKER}="
+            f"{worker_index})"
+        )
+    label = engine.search_label(sampler)
+    search_dir = search_dir_for(out, base.name, label)
+    if fresh and worker_index is None:
+        if search_dir.exists():
+            shutil.rmtree(search_dir)
+        if storage_url and not storage_url.startswith("journal:"):
+            engine.delete_study(engine.open_storage(storage_url, search_dir), base, sampler)
+    engine.make_sampler(sampler, None)  # a missing optional package fails here
+    splits = _load_data(base)
+    _check_objective(base, splits)
+    _check_settings(search_dir, base, f"{label}+{pruner}", write=worker_index is None)
+    storage = engine.open_storage(storage_url, search_dir, heartbeat_seconds)
+    index = int(worker_index or 0)
+    study = engine.create_study(storage, base, sampler, pruner, base.seed + index)
+    if verbose and worker_index is None:
+        print(
+            f"[{base.name}] optuna {sampler} search (pruner {pruner}) of {trials} trials over "
+            f"{', '.join(p.path for p in params)}; objective {base.search.objective} "
+            f"({base.search.direction}); {splits.summary()}; storage "
+            f"{storage_url or search_dir / engine.JOURNAL_NAME}; directory {search_dir}",
+            flush=True,
+        )
+    if workers:
+        distributed.run_optuna_workers(
+            search_dir / RECIPE_NAME,
+            sampler=sampler,
+            pruner=pruner,
+            storage=storage_url,
+            heartbeat_seconds=heartbeat_seconds,
+            trials=trials,
+            out=out,
+            workers=workers,
+            verbose=verbose,
+        )
+    else:
+        with _without_retracing_warnings():
+            engine.run_worker(
+                base,
+                params,
+                splits,
+                study=study,
+                storage=storage,
+                trials=trials,
+                search_dir=search_dir,
+                worker=f"worker{index}",
+                verbose=verbose,
+            )
+        if worker_index is not None:
+            return TuneResult(search_dir, base, base.search.objective, base.search.direction)
+    ended, _ = engine.counts(study)
+    if ended < trials:
+        raise RecipeError(
+            f"only {ended} of {trials} trials ended (the workers exited); run the same "
+            "command again to continue the search"
+        )
+    rows = engine.read_study(study, params, base.search.objective)
+    default_score = _baseline(base, params, search_dir, verbose) if baseline else None
+    return _finish(
+        base,
+        params,
+        label,
+        search_dir,
+        out,
+        resolved if retrain_best else None,
+        default_score,
+        verbose,
+        started,
+        rows=rows,
+    )
+
+
+def _search(base, params, tuner, trials, search_dir, my_role, verbose, splits) -> None:
+    from dlrecipes.tuning.recipe_hypermodel import RecipeHyperModel
+    from dlrecipes.tuning.search_progress import SearchProgress
+    from dlrecipes.tuning.tuners import make_tuner
+
+    objective = base.search.objective
+    _check_objective(base, splits)
     hypermodel = RecipeHyperModel(base, splits, params, verbose=2 if verbose >= 2 else 0)
     tuner_id = distributed.tuner_id()
     progress = SearchProgress(
@@ -343,10 +495,11 @@ def _baseline(base, params, search_dir: Path, verbose: int) -> float | None:
 
 
 def _finish(
-    base, params, tuner, search_dir, out, retrain_from, default_score, verbose, started
+    base, params, tuner, search_dir, out, retrain_from, default_score, verbose, started, rows=None
 ) -> TuneResult:
     objective, direction = base.search.objective, base.search.direction
-    rows = read_trials(search_dir, params, objective)
+    if rows is None:
+        rows = read_trials(search_dir, params, objective)
     result = TuneResult(search_dir, base, objective, direction, rows=rows)
     result.default_score = default_score
     result.results_csv = write_csv(rows, search_dir / RESULTS_NAME)
@@ -364,7 +517,12 @@ def _finish(
     if verbose:
         print(format_table(rows, params, objective, direction))
         done = sum(r["status"] == "COMPLETED" for r in rows)
-        print(f"{done} of {len(rows)} trials completed; table {result.results_csv}")
+        pruned = sum(r["status"] == "PRUNED" for r in rows)
+        print(
+            f"{done} of {len(rows)} trials completed"
+            + (f", {pruned} pruned" if pruned else "")
+            + f"; table {result.results_csv}"
+        )
         if result.best is not None:
             values = ", ".join(f"{k}={_show(v)}" for k, v in result.best_values.items())
             print(

@@ -99,10 +99,14 @@ class SearchProgress:
         self._trial_started: dict[str, tuple[float, str]] = {}
         self.records: list[dict] = []
 
+    def done_count(self) -> int:
+        """The trials of the search that have ended, over all workers."""
+        return len(finished_trials(self.search_dir))
+
     def search_started(self) -> None:
         """Remember how many trials were done before (a resumed search)."""
         self._started_at = time.perf_counter()
-        self._done_at_start = len(finished_trials(self.search_dir))
+        self._done_at_start = self.done_count()
         if self.verbose and self._done_at_start:
             print(
                 f"{self.prefix}resuming {self.search_dir}: {self._done_at_start} of "
@@ -153,7 +157,7 @@ class SearchProgress:
 
     def line(self, record: dict, best) -> str:
         """``trial 3/20  val_accuracy 0.9583  (2.1 s)  best so far 0.9722 (trial 01)  ETA ...``."""
-        done = len(finished_trials(self.search_dir))
+        done = self.done_count()
         width = len(str(self.total))
         head = f"{self.prefix}trial {done:>{width}}/{self.total}"
         if record["status"] == "COMPLETED" and record["score"] is not None:
