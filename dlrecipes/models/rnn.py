@@ -22,6 +22,21 @@ vanishing and exploding gradients of simple RNNs (Bengio, Simard & Frasconi
 ``simple_rnn``, ``lstm`` and ``gru`` are Keras' fused layers;
 ``peephole_lstm`` is ``keras.layers.RNN(PeepholeLSTMCell)``.
 
+From the simple RNN to the LSTM, step by step (the lecture notes' motivation of
+the gates), two more cells, each ``keras.layers.RNN`` of a cell of :mod:`dlrecipes.layers`::
+
+    additive_memory   h_t = h_{t-1} + W g(x_t),                     g(x) = tanh(V x + b)
+    additive_cell     c_t = c_{t-1} + W g(x_t, h_{t-1}), h_t = tanh(c_t),
+                      g(x, h) = tanh(V x + U h + b)
+
+``additive_memory`` (:class:`~dlrecipes.layers.AdditiveMemoryCell`) replaces the
+multiplication of the old state by an addition, so ``dh_t / dh_{t-1} = I`` and
+nothing vanishes -- but the state can neither forget nor let its write depend on
+what it holds; ``additive_cell``
+(:class:`~dlrecipes.layers.AdditiveCell`) lets the write read ``h_{t-1}`` and
+squashes the output, ``h_t = tanh(c_t)``; the LSTM then gates the write, the keep
+and the read. ``recipes/rnn_to_lstm_adding.py`` runs the four on the adding problem.
+
 The GRU, as Keras computes it (``keras.layers.GRUCell``) and as the lecture notes
 write it, with the update gate ``z`` weighting the *old* state::
 
@@ -41,10 +56,15 @@ from __future__ import annotations
 
 import keras
 
+from dlrecipes.layers.additive_cell import AdditiveCell
+from dlrecipes.layers.additive_memory_cell import AdditiveMemoryCell
 from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
 from dlrecipes.models._checks import check_input_shape, check_positive, check_rate
 
-CELLS = ("simple_rnn", "lstm", "peephole_lstm", "gru")
+CELLS = ("simple_rnn", "lstm", "peephole_lstm", "gru", "additive_memory", "additive_cell")
+
+# the intermediate cells of "from RNN to LSTM", run by keras.layers.RNN
+STEP_CELLS = {"additive_memory": AdditiveMemoryCell, "additive_cell": AdditiveCell}
 
 
 def recurrent_layer(
@@ -60,7 +80,8 @@ def recurrent_layer(
     """One recurrent layer of the named ``cell`` type (see the module table).
 
     Args:
-        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm`` or ``gru``.
+        cell: ``simple_rnn``, ``lstm``, ``peephole_lstm``, ``gru``, ``additive_memory``
+            or ``additive_cell``.
         units: size of the hidden state h_t.
         return_sequences: output every h_t, ``(batch, time, units)``, or only the
             last, ``(batch, units)``.
@@ -110,6 +131,17 @@ def recurrent_layer(
             )
         return keras.layers.RNN(
             PeepholeLSTMCell(units), return_sequences=return_sequences, name=name
+        )
+    if cell in STEP_CELLS:
+        if dropout:
+            raise ValueError(f"cell={cell!r} has no input dropout. Received: dropout={dropout}")
+        if recurrent_initializer != "orthogonal":
+            raise ValueError(
+                f"cell={cell!r} takes no recurrent_initializer. Received: "
+                f"recurrent_initializer={recurrent_initializer!r}"
+            )
+        return keras.layers.RNN(
+            STEP_CELLS[cell](units), return_sequences=return_sequences, name=name
         )
     raise ValueError(f"cell must be one of {', '.join(CELLS)}. Received: cell={cell!r}")
 

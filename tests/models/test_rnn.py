@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import pytest
 
+from dlrecipes.layers.additive_cell import AdditiveCell
+from dlrecipes.layers.additive_memory_cell import AdditiveMemoryCell
 from dlrecipes.layers.peephole_lstm_cell import PeepholeLSTMCell
 from dlrecipes.models import get
 from dlrecipes.models.rnn import (
@@ -29,6 +31,10 @@ def recurrent_parameters(cell, features, units):
         return 4 * (features * units + units * units + units) + 3 * units
     if cell == "gru":  # Keras' reset_after=True: two bias vectors per gate
         return 3 * (features * units + units * units + 2 * units)
+    if cell == "additive_memory":  # V, b, W: as many as the simple RNN's W, U, b
+        return features * units + units + units * units
+    if cell == "additive_cell":  # V, U, b, W
+        return features * units + 2 * units * units + units
     raise AssertionError(cell)
 
 
@@ -37,6 +43,8 @@ GOLDEN_ROWMNIST_128 = {  # sequence_classifier((28, 28), 10, units=128) + Dense(
     "lstm": 81_674,
     "peephole_lstm": 82_058,
     "gru": 61_962,
+    "additive_memory": 21_386,
+    "additive_cell": 37_770,
 }
 
 
@@ -62,6 +70,16 @@ def test_builders_are_registered_and_peephole_uses_the_cell():
     model = get("sequence_classifier")((5, 3), 4, cell="peephole_lstm", units=6)
     (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
     assert isinstance(recurrent.cell, PeepholeLSTMCell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "cell_class"),
+    [("additive_memory", AdditiveMemoryCell), ("additive_cell", AdditiveCell)],
+)
+def test_the_rnn_to_lstm_steps_use_their_cells(cell, cell_class):
+    model = sequence_regressor((5, 3), 1, cell=cell, units=6)
+    (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+    assert isinstance(recurrent.cell, cell_class) and recurrent.name == f"{cell}_1"
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "peephole_lstm"])
@@ -94,6 +112,13 @@ def test_char_language_model_default_is_the_recipe_size():
         (lambda: sequence_classifier((28, 28, 1), 10), r"input_shape=\(28, 28, 1\)"),
         (lambda: char_language_model((10, 3), 5), r"input_shape=\(10, 3\)"),
         (lambda: sequence_regressor((10, 2), cell="peephole_lstm", dropout=0.2), "dropout=0.2"),
+        (lambda: sequence_regressor((10, 2), cell="additive_cell", dropout=0.2), "dropout=0.2"),
+        (
+            lambda: sequence_regressor(
+                (10, 2), cell="additive_memory", recurrent_initializer="identity"
+            ),
+            "recurrent_initializer='identity'",
+        ),
     ],
 )
 def test_builder_errors_name_the_received_value(call, message):
