@@ -105,9 +105,11 @@ def postgres_server():
     log.touch()
     if os.geteuid() == 0:
         shutil.chown(log, "postgres", "postgres")
-    run = lambda *c: subprocess.run(  # noqa: E731
-        _as_server_user([str(binaries / c[0]), *c[1:]]), capture_output=True, text=True
-    )
+
+    def run(program: str, *arguments: str) -> subprocess.CompletedProcess:
+        command = _as_server_user([str(binaries / program), *arguments])
+        return subprocess.run(command, capture_output=True, text=True)
+
     done = run("initdb", "-D", str(data), "-A", "trust", "-U", USER, "--no-sync", "-E", "UTF8")
     if done.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
