@@ -181,3 +181,20 @@ def test_optimizer_ordering_kingma_ba_fig1_on_mnist(tmp_path, mnist_dir):
     loss = {row["variant"]: row["train_loss"] for row in result.rows}
     assert loss["adam"] < loss["nesterov"]
     assert loss["adagrad"] < loss["nesterov"]
+
+
+def test_lecture_numbers_smoke_every_check_passes(tmp_path):
+    result = run("lecture_numbers", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert m["failed_checks"] == 0
+    assert round(m["forward_x_1_m1_y1"], 2) == 0.62 and round(m["forward_x_1_m1_y2"], 2) == 0.83
+    assert round(m["forward_x_0_0_y1"], 2) == 0.51 and round(m["forward_x_0_0_y2"], 2) == 0.85
+    assert round(m["adagrad_denominator_step2"], 2) == 0.22
+    assert m["update_rules_max_difference"] < 1e-12 and m["adam_max_difference"] < 1e-5
+    assert m["sigmoid_derivative_max"] == pytest.approx(0.25)
+    assert _plots(result.run_dir) >= {
+        "forward_pass.png",
+        "update_rules.png",
+        "activations.png",
+        "autodiff.png",
+    }

@@ -20,6 +20,8 @@ EXPERIMENTS: dict[str, str] = {
     "backprop": "dlrecipes.experiments.foundations:backprop",
     "universal_approximation": "dlrecipes.experiments.foundations:universal_approximation",
     "conv_demo": "dlrecipes.experiments.cnn:conv_demo",
+    "cnn_backprop": "dlrecipes.experiments.cnn_backprop:cnn_backprop",
+    "lecture_numbers": "dlrecipes.experiments.lecture_numbers:lecture_numbers",
     "bandit_testbed": "dlrecipes.experiments.bandits:bandit_testbed",
 }
 
