@@ -77,3 +77,24 @@ def plot_translation(changes: Mapping[str, float], path, title: str = "") -> Pat
     axis.set_title(title or "a one-pixel shift changes the pooled maps less", fontsize=9)
     axis.tick_params(axis="x", labelsize=8)
     return save(fig, path)
+
+
+def plot_gradient_maps(results: Mapping[str, Mapping], path) -> Path:
+    """One row per layer: input, upstream gradient, NumPy dL/dx and autodiff's (first map)."""
+    plt = pyplot()
+    columns = ("inputs", "delta", "numpy", "autodiff")
+    titles = ("input x", "upstream dL/dy", "dL/dx by hand", "dL/dx autodiff")
+    fig, axes = plt.subplots(len(results), 4, figsize=(9, 2.2 * len(results)), squeeze=False)
+    for row, (name, result) in zip(axes, results.items(), strict=True):
+        for axis, column, title in zip(row, columns, titles, strict=True):
+            values = result[column]
+            values = values[0] if column in ("numpy", "autodiff") else values
+            image = axis.imshow(values[:, :, 0], cmap="coolwarm")
+            fig.colorbar(image, ax=axis, fraction=0.046)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            axis.set_title(title, fontsize=8)
+        error = result["errors"]["numpy_vs_autodiff"]
+        row[0].set_ylabel(f"{name}\nrel. error {error:.1e}", fontsize=8)
+    fig.suptitle("backpropagation through CNN layers (map 0): hand formulas == autodiff")
+    return save(fig, path)
