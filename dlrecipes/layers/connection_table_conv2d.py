@@ -78,11 +78,13 @@ class ConnectionTableConv2D(keras.layers.Layer):
     16 biases give ``60 * 25 + 16 = 1,516`` parameters (a dense ``Conv2D``
     with a 0/1 mask would count 2,416).
 
-    The forward pass gathers the connected input maps (``(batch, h, w,
-    total_connections)``), applies one depthwise convolution, and sums each
-    output map's group of channels with a fixed 0/1 matrix. With a full table
-    (every output reads every input) the layer equals ``keras.layers.Conv2D``
-    with the same weights.
+    The forward pass assembles the dense kernel ``(kernel_height, kernel_width,
+    in_channels, filters)`` from the stored kernels, with zeros where the table
+    has no connection (a product with a fixed 0/1 placement matrix, so the
+    gradient reaches only the stored weights), and runs ONE ordinary convolution:
+    as fast as a dense ``Conv2D`` of the same shape under every backend. With a
+    full table (every output reads every input) the layer equals
+    ``keras.layers.Conv2D`` with the same weights.
 
     LeCun's reasons for the table: it keeps the number of connections in
     bounds and, more importantly, breaks the symmetry of the network, so
@@ -153,15 +155,15 @@ class ConnectionTableConv2D(keras.layers.Layer):
         self.filters = len(self.connection_table)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
-        # Plain constants derived from the table (config, not weights):
-        # which input channel feeds each connection, and which output map
-        # each connection belongs to.
+        # Plain constants derived from the table (config, not weights): which input
+        # channel feeds each connection, and where each connection's 2D kernel goes
+        # in the dense (in_channels * filters) kernel.
         self._gather_indices = np.array(
             [m for inputs in self.connection_table for m in inputs], dtype="int32"
         )  # (total_connections,)
         owner = np.repeat(np.arange(self.filters), [len(t) for t in self.connection_table])
-        self._group_sum_matrix = np.eye(self.filters, dtype="float32")[owner]
-        # (total_connections, filters)
+        self._dense_positions = self._gather_indices * self.filters + owner
+        # (total_connections,): input map m, output map k -> column m * filters + k
 
     @property
     def total_connections(self):
@@ -199,19 +201,30 @@ class ConnectionTableConv2D(keras.layers.Layer):
         ]
         self.bias = add_bias(self, self.filters)
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: in_channels})
+        placement = np.zeros((self.total_connections, in_channels * self.filters), "float32")
+        placement[np.arange(self.total_connections), self._dense_positions] = 1.0
+        self._placement = placement  # (total_connections, in_channels * filters), fixed 0/1
+
+    def dense_kernel(self):
+        """The equivalent ``Conv2D`` kernel ``(kh, kw, in_channels, filters)``: the stored
+        kernels at their table positions, zeros elsewhere."""
+        kernel_height, kernel_width = self.kernel_size
+        in_channels = self._placement.shape[1] // self.filters
+        stored = ops.concatenate(self.kernels, axis=2)  # (kh, kw, total_connections, 1)
+        stored = ops.reshape(stored, (kernel_height * kernel_width, self.total_connections))
+        placement = ops.convert_to_tensor(self._placement, dtype=stored.dtype)
+        dense = ops.matmul(stored, placement)  # (kh * kw, in_channels * filters)
+        return ops.reshape(dense, (kernel_height, kernel_width, in_channels, self.filters))
 
     def call(self, inputs):
         # inputs: (batch, height, width, in_channels)
-        connected = ops.take(inputs, self._gather_indices, axis=-1)
-        # (batch, height, width, total_connections)
-        kernel = ops.concatenate(self.kernels, axis=2)
-        # (kernel_height, kernel_width, total_connections, 1)
-        per_connection = ops.depthwise_conv(
-            connected, kernel, strides=1, padding=self.padding, data_format="channels_last"
-        )  # (batch, new_height, new_width, total_connections)
-        group_sum = ops.convert_to_tensor(self._group_sum_matrix, dtype=per_connection.dtype)
-        outputs = ops.matmul(per_connection, group_sum)
-        # (batch, new_height, new_width, filters)
+        outputs = ops.conv(
+            inputs,
+            self.dense_kernel(),
+            strides=1,
+            padding=self.padding,
+            data_format="channels_last",
+        )  # (batch, new_height, new_width, filters)
         if self.use_bias:
             outputs = outputs + self.bias
         return self.activation(outputs)

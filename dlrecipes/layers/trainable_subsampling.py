@@ -1,7 +1,6 @@
 """LeNet-5's subsampling layers S2 and S4: pooled sums with a trainable gain and bias."""
 
 import keras
-from keras import ops
 
 from dlrecipes.layers._common import (
     add_bias,
@@ -9,6 +8,7 @@ from dlrecipes.layers._common import (
     config_entries,
     known_dimension,
 )
+from dlrecipes.layers.block_max_pooling2d import pool_blocks
 
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
@@ -30,6 +30,10 @@ class TrainableSubsampling2D(keras.layers.Layer):
     With ``coefficient = 1 / (ph * pw)`` (0.25 for 2x2), zero bias and no
     activation the layer equals ``keras.layers.AveragePooling2D(pool_size)``.
     That is also its default initial state.
+
+    The window sums come from :func:`~dlrecipes.layers.block_max_pooling2d.pool_blocks`
+    (TensorFlow's pooling kernel outside XLA, elementwise adds under XLA and JAX),
+    so the backward pass is cheap on every compiler.
 
     Args:
         pool_size: int or tuple of 2 ints, the window (and stride) size.
@@ -100,15 +104,9 @@ class TrainableSubsampling2D(keras.layers.Layer):
 
     def call(self, inputs):
         # inputs: (batch, height, width, channels)
-        window_area = self.pool_size[0] * self.pool_size[1]
-        window_mean = ops.average_pool(
-            inputs,
-            pool_size=self.pool_size,
-            strides=self.pool_size,
-            padding="valid",
-            data_format="channels_last",
-        )  # (batch, height // ph, width // pw, channels)
-        outputs = (window_area * self.coefficient) * window_mean  # = coefficient * window sum
+        window_sum = pool_blocks(inputs, self.pool_size, "sum")
+        # (batch, height // ph, width // pw, channels); elementwise adds under XLA
+        outputs = self.coefficient * window_sum
         if self.use_bias:
             outputs = outputs + self.bias
         return self.activation(outputs)
