@@ -25,6 +25,7 @@ report                 what it writes                                       modu
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
 ``deep_vs_wide``       the arm's shape beside Seide et al.'s WER            :mod:`.architecture`
 ``connections``        parameters and connections per layer (LeNet-5 II-B) :mod:`.connections`
+``depth``              weighted layers, shortcuts, training error           :mod:`.depth`
 =====================  ===================================================  ====================
 
 The runner's own figures (learning curves, confusion matrix), the overlays of
@@ -73,6 +74,7 @@ REPORTS: dict[str, str] = {
     "loss_curves": "dlrecipes.reports.losses:loss_curves",
     "deep_vs_wide": "dlrecipes.reports.architecture:deep_vs_wide",
     "connections": "dlrecipes.reports.connections:connections",
+    "depth": "dlrecipes.reports.depth:depth",
 }
 
 
