@@ -393,7 +393,7 @@ def compare(
         )
         for variant in _select(base, only)
     ]
-    compare_dir = directory.create(out, base, prefix="compare-")
+    compare_dir = directory.create(out, base, prefix="compare-", lock=False)
     say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
     results = [
         _run_arm(variant, arm, index, len(arms), compare_dir, verbose, say)

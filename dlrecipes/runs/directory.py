@@ -4,7 +4,10 @@
 (what ran), ``history.csv``, ``metrics.json`` (written last, only on success),
 ``model.keras``, ``plots/*.png``, ``tensorboard/``; ``FAILED.txt`` (the error's
 type and message) when a run raised; ``backup/`` (supervised) or
-``checkpoint/`` (RL) while it can be resumed. Runs never overwrite each other.
+``checkpoint/`` (RL) while it can be resumed; ``run.lock`` (which process is running it)
+while an attempt runs. Runs never overwrite each other, and two processes never run
+the same directory at once: a ``--resume`` of a directory another live process is
+running is refused (:func:`claim`).
 
 A run directory has one :func:`status`: ``completed`` (``metrics.json``),
 ``failed`` (``FAILED.txt``) or ``incomplete`` (neither: running, or killed).
@@ -15,8 +18,10 @@ leaves no half-written file under its final name.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
+import socket
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -65,12 +70,19 @@ RUN_INFO = "run.json"
 
 
 def create(
-    out: str | Path, recipe: Recipe, prefix: str = "", info: dict[str, Any] | None = None
+    out: str | Path,
+    recipe: Recipe,
+    prefix: str = "",
+    info: dict[str, Any] | None = None,
+    lock: bool = True,
 ) -> Path:
     """A new run directory for ``recipe`` holding its resolved ``recipe.toml`` and, if
     given, ``run.json`` (``info``: what a resumed run must know that the recipe does not
-    say, such as the profile it was resolved with and whether its expectation applies)."""
+    say, such as the profile it was resolved with and whether its expectation applies).
+    With ``lock`` (a run, not a comparison's folder) this process :func:`claim` s it."""
     run_dir = make_run_dir(out, recipe.name, recipe.seed, prefix=prefix)
+    if lock:
+        claim(run_dir)
     write_text(run_dir / "recipe.toml", recipe_to_toml(recipe))
     if info is not None:
         write_json(run_dir / RUN_INFO, info)
@@ -108,9 +120,66 @@ def write_json(path: Path, data: dict) -> None:
     write_text(path, json.dumps(data, indent=2, default=str))
 
 
-METRICS, FAILED = "metrics.json", "FAILED.txt"
+METRICS, FAILED, LOCK = "metrics.json", "FAILED.txt", "run.lock"
 #: What a run directory holds before it has produced anything (see :func:`discard_if_unused`).
-_FRESH = {"recipe.toml", "run.json", "plots"}
+_FRESH = {"recipe.toml", "run.json", "plots", LOCK}
+
+
+def _holder(run_dir: Path) -> dict[str, Any] | None:
+    """Who ``run.lock`` says runs ``run_dir`` (``None`` when no lock or an unreadable one)."""
+    try:
+        holder = json.loads((Path(run_dir) / LOCK).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _alive(holder: dict[str, Any]) -> bool:
+    """Whether the process a lock names may still run: a process of this host that
+    exists (``kill(pid, 0)``), or any process of another host (which cannot be asked)."""
+    if holder.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(holder.get("pid", -1)), 0)
+    except (ProcessLookupError, ValueError, OverflowError):
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def claim(run_dir: str | Path) -> None:
+    """This process runs ``run_dir`` now: write ``run.lock`` (pid, host, start time).
+
+    A lock left by a process that no longer exists (killed, crashed) is taken over;
+    one held by a live process, or by a process of another host, is not.
+
+    Raises:
+        RecipeError: another process is running ``run_dir``.
+    """
+    run_dir = Path(run_dir)
+    holder = _holder(run_dir)
+    if holder is not None and holder.get("pid") != os.getpid() and _alive(holder):
+        raise RecipeError(
+            f"{str(run_dir)!r} is being run by process {holder.get('pid')} on "
+            f"{holder.get('host')!r} (since {holder.get('started')}); wait for it to end. "
+            f"If that process is gone, delete {str(run_dir / LOCK)!r} and resume again"
+        )
+    write_json(
+        run_dir / LOCK,
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now().isoformat(timespec="seconds"),
+        },
+    )
+
+
+def release(run_dir: str | Path) -> None:
+    """Remove ``run.lock`` if this process holds it (an attempt has ended)."""
+    holder = _holder(Path(run_dir))
+    if holder is not None and holder.get("pid") == os.getpid():
+        (Path(run_dir) / LOCK).unlink(missing_ok=True)
 
 
 def status(run_dir: str | Path) -> str:
@@ -148,6 +217,7 @@ def fail(run_dir: Path | None, error: BaseException) -> None:
         return
     try:
         write_text(Path(run_dir) / FAILED, failure_text(error))
+        release(run_dir)
     except OSError as write_error:
         print(f"warning: could not write {FAILED} in {run_dir}: {write_error}", file=sys.stderr)
 
@@ -166,6 +236,7 @@ def finish(run_dir: Path, metrics: dict) -> None:
     (Path(run_dir) / FAILED).unlink(missing_ok=True)
     for name in ("backup", "backup.old", "backup.tmp"):
         shutil.rmtree(Path(run_dir) / name, ignore_errors=True)
+    release(run_dir)
 
 
 def discard_if_unused(run_dir: Path) -> bool:

@@ -165,6 +165,7 @@ def _assert_consistent(run_dir: Path) -> None:
     assert directory.status(run_dir) == "completed" and "FAILED.txt" not in names
     assert not [p for p in run_dir.rglob("*") if ".tmp" in p.name or p.name.endswith(".old")]
     assert "backup" not in names  # a supervised run's backup goes once metrics.json is written
+    assert "run.lock" not in names  # the attempt ended: nobody runs it now
     if "history.csv" in names:
         with (run_dir / "history.csv").open() as handle:
             epochs = [int(row["epoch"]) for row in csv.DictReader(handle)]
@@ -332,6 +333,63 @@ def test_a_runtime_setting_may_change_on_resume_and_is_written_to_recipe_toml(tm
     assert 'verbose = "0"' in (run_dir / "recipe.toml").read_text()
     assert result.metrics["epochs_run"] == 2 and directory.status(run_dir) == "completed"
     assert not (run_dir / "FAILED.txt").exists()
+
+
+def _lock(run_dir: Path, pid: int, host: str | None = None) -> None:
+    import socket
+
+    holder = {"pid": pid, "host": host or socket.gethostname(), "started": "2026-12-01T10:00:00"}
+    (run_dir / "run.lock").write_text(json.dumps(holder))
+
+
+def test_resuming_a_directory_another_live_process_runs_is_refused_and_writes_nothing(tmp_path):
+    """Two attempts on one directory would interleave their backups and histories."""
+    run_dir = _saved_run(tmp_path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        _lock(run_dir, other.pid)
+        before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+        with pytest.raises(RecipeError, match=f"is being run by process {other.pid} on"):
+            dlrecipes.run("mlp", resume=run_dir, overrides=["train.verbose=0"])
+        done = _cli("run", "mlp", "--resume", str(run_dir))
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert f"process {other.pid}" in line and "delete" in line
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
+    finally:
+        other.kill()
+        other.wait()
+    # that process has ended: its lock is stale, and the resume takes the directory over
+    result = dlrecipes.run("mlp", resume=run_dir)
+    assert directory.status(run_dir) == "completed" and result.metrics["epochs_run"] == 2
+    _assert_consistent(run_dir)
+
+
+def test_a_lock_held_on_another_host_is_not_taken_over(tmp_path):
+    """A directory on a shared file system may be run from another machine, whose
+    processes cannot be asked whether they still exist."""
+    run_dir = _saved_run(tmp_path)
+    _lock(run_dir, os.getpid() + 1, host="another-machine")
+    with pytest.raises(RecipeError, match="on 'another-machine'.*delete .*run.lock"):
+        dlrecipes.run("mlp", resume=run_dir)
+
+
+def test_a_running_run_holds_its_lock_and_a_finished_one_releases_it(tmp_path):
+    seen = []
+    original = directory.write_json
+
+    def spy(path, data):
+        if Path(path).name == "metrics.json":
+            seen.append(json.loads((Path(path).parent / "run.lock").read_text())["pid"])
+        original(path, data)
+
+    directory.write_json = spy
+    try:
+        result = dlrecipes.run("mlp", smoke=True, out=tmp_path, overrides=["train.verbose=0"])
+    finally:
+        directory.write_json = original
+    assert seen == [os.getpid()]  # held while the run wrote its results
+    assert not (result.run_dir / "run.lock").exists()
 
 
 # ------------------------------------------------------------------- custom, RL
