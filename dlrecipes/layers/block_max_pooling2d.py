@@ -76,10 +76,11 @@ def pool_blocks(inputs, pool_size, reduction="max"):
 
 
 @keras.saving.register_keras_serializable(package="dlrecipes")
-class BlockMaxPooling2D(keras.layers.Layer):
+class BlockMaxPooling2D(keras.layers.MaxPooling2D):
     """``keras.layers.MaxPooling2D(pool_size)`` (stride = pool size, "valid"), fast under XLA.
 
-    The same function as Keras' layer::
+    The same function as Keras' layer (and a subclass of it, so code that asks
+    ``isinstance(layer, MaxPooling2D)`` still finds it)::
 
         y[b, i, j, c] = max_{u < ph, v < pw} x[b, i * ph + u, j * pw + v, c]
 
@@ -87,11 +88,14 @@ class BlockMaxPooling2D(keras.layers.Layer):
     and under XLA (TensorFlow ``jit_compile=True``, JAX) a reshape into windows and
     an elementwise maximum over the window positions, whose gradient is a few
     selects. XLA's CPU backend lowers the stock layer's gradient to
-    select-and-scatter, which made every CNN 3-4x slower under XLA (bench/throughput.py).
-    No weights.
+    select-and-scatter, which made every CNN 3-4x slower under XLA
+    (bench/throughput.py). No weights.
 
     Args:
         pool_size: int or tuple of 2 ints, the window and stride.
+        strides, padding, data_format: accepted so that ``MaxPooling2D``'s config
+            round-trips; only ``None`` / the pool size, ``"valid"`` and
+            ``"channels_last"`` are supported.
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ...).
 
     Input shape:
@@ -106,23 +110,31 @@ class BlockMaxPooling2D(keras.layers.Layer):
         (2, 13, 13, 32)
 
     Reference:
-        Y. LeCun et al., "Gradient-based learning applied to document recognition"
-        (1998) for subsampling; M. Ranzato et al., CVPR 2007, for max pooling.
+        M. Ranzato, F. J. Huang, Y.-L. Boureau and Y. LeCun, "Unsupervised learning of
+        invariant feature hierarchies with applications to object recognition", CVPR 2007.
     """
 
-    def __init__(self, pool_size=2, **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = check_size_pair("pool_size", pool_size)
-        self.input_spec = keras.layers.InputSpec(ndim=4)
+    def __init__(
+        self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs
+    ):
+        pool_size = check_size_pair("pool_size", pool_size)
+        if strides is not None and check_size_pair("strides", strides) != pool_size:
+            raise ValueError(
+                "BlockMaxPooling2D pools non-overlapping windows: strides must be None or equal "
+                f"to pool_size={pool_size}. Received: strides={strides!r}"
+            )
+        if padding != "valid" or data_format not in (None, "channels_last"):
+            raise ValueError(
+                "BlockMaxPooling2D supports padding='valid' and data_format='channels_last'. "
+                f"Received: padding={padding!r}, data_format={data_format!r}"
+            )
+        super().__init__(
+            pool_size=pool_size,
+            strides=pool_size,
+            padding="valid",
+            data_format="channels_last",
+            **kwargs,
+        )
 
     def call(self, inputs):
         return pool_blocks(inputs, self.pool_size, "max")  # (batch, h // ph, w // pw, c)
-
-    def compute_output_shape(self, input_shape):
-        batch, height, width, channels = input_shape
-        height = None if height is None else height // self.pool_size[0]
-        width = None if width is None else width // self.pool_size[1]
-        return (batch, height, width, channels)
-
-    def get_config(self):
-        return {**super().get_config(), "pool_size": list(self.pool_size)}

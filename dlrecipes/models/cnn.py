@@ -9,6 +9,7 @@ in from the data.
 import keras
 import numpy as np
 
+from dlrecipes.layers.block_max_pooling2d import BlockMaxPooling2D
 from dlrecipes.layers.connection_table_conv2d import LENET5_C3_TABLE, ConnectionTableConv2D
 from dlrecipes.layers.rbf_output import RBFOutput
 from dlrecipes.layers.scaled_tanh import scaled_tanh
@@ -66,7 +67,8 @@ def lenet5(input_shape=(32, 32, 1), num_classes=10, faithful=True):
     :class:`dlrecipes.metrics.RBFAccuracy` (predicted class = argmin).
 
     Modern (``faithful=False``): ReLU instead of the scaled tanh, 2x2 max
-    pooling instead of trainable subsampling, a dense ``Conv2D(16, 5)`` as C3
+    pooling (``BlockMaxPooling2D``: Keras' ``MaxPooling2D`` with a gradient that is
+    fast under XLA) instead of trainable subsampling, a dense ``Conv2D(16, 5)`` as C3
     and a softmax ``Dense(num_classes)`` output (61,706 parameters for a
     32x32x1 input and 10 classes). Train with sparse categorical cross-entropy.
 
@@ -119,9 +121,9 @@ def lenet5(input_shape=(32, 32, 1), num_classes=10, faithful=True):
         return keras.Model(inputs, outputs, name="lenet5")
 
     x = keras.layers.Conv2D(6, 5, activation="relu", name="C1")(inputs)  # (28, 28, 6)
-    x = keras.layers.MaxPooling2D(2, name="S2")(x)  # (14, 14, 6)
+    x = BlockMaxPooling2D(2, name="S2")(x)  # (14, 14, 6)
     x = keras.layers.Conv2D(16, 5, activation="relu", name="C3")(x)  # (10, 10, 16)
-    x = keras.layers.MaxPooling2D(2, name="S4")(x)  # (5, 5, 16)
+    x = BlockMaxPooling2D(2, name="S4")(x)  # (5, 5, 16)
     x = keras.layers.Conv2D(120, 5, activation="relu", name="C5")(x)  # (1, 1, 120)
     x = keras.layers.Flatten(name="flatten")(x)  # (120,)
     x = keras.layers.Dense(84, activation="relu", name="F6")(x)  # (84,)
@@ -142,9 +144,9 @@ def convnet(
     With the defaults this is keras-io's "Simple MNIST convnet"::
 
         conv_1  Conv2D 32@3x3 ReLU   (26,26,32)     320
-        pool_1  MaxPooling2D 2       (13,13,32)
+        pool_1  BlockMaxPooling2D 2  (13,13,32)
         conv_2  Conv2D 64@3x3 ReLU   (11,11,64)  18,496
-        pool_2  MaxPooling2D 2       (5,5,64)
+        pool_2  BlockMaxPooling2D 2  (5,5,64)
         flatten                      (1600,)
         dropout Dropout 0.5
         output  Dense 10 softmax     (10,)       16,010
@@ -162,7 +164,9 @@ def convnet(
         An uncompiled ``keras.Model`` named ``"convnet"``, output ``(batch, num_classes)``
         class probabilities.
 
-    Each block computes ``maxpool(relu(W * x + b))`` (``*``: 2-D cross-correlation).
+    Each block computes ``maxpool(relu(W * x + b))`` (``*``: 2-D cross-correlation). The
+    pooling is ``BlockMaxPooling2D``: the same function as ``MaxPooling2D``, with a
+    backward pass that is not select-and-scatter under XLA.
 
     Example:
         >>> convnet().count_params()
@@ -202,7 +206,7 @@ def convnet(
         x = keras.layers.Conv2D(
             block_filters, kernel_size, activation="relu", name=f"conv_{block}"
         )(x)  # (h - kernel_size + 1, w - kernel_size + 1, block_filters)
-        x = keras.layers.MaxPooling2D(pool_size, name=f"pool_{block}")(x)  # (h // pool_size, ...)
+        x = BlockMaxPooling2D(pool_size, name=f"pool_{block}")(x)  # (h // pool_size, ...)
     x = keras.layers.Flatten(name="flatten")(x)  # (size_h * size_w * filters[-1],)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(x)

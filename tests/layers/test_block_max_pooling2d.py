@@ -109,6 +109,19 @@ def test_block_max_pooling_rejects_bad_pool_size():
         BlockMaxPooling2D(0)
 
 
+def test_block_max_pooling_refuses_what_it_does_not_compute():
+    with pytest.raises(ValueError, match=r"Received: strides=1"):
+        BlockMaxPooling2D(2, strides=1)
+    with pytest.raises(ValueError, match=r"Received: padding='same'"):
+        BlockMaxPooling2D(2, padding="same")
+
+
+def test_block_max_pooling_is_a_max_pooling_layer():
+    layer = BlockMaxPooling2D((2, 3))
+    assert isinstance(layer, keras.layers.MaxPooling2D)
+    assert tuple(layer.pool_size) == (2, 3) and tuple(layer.strides) == (2, 3)
+
+
 def test_block_max_pooling_config_file_and_xla_step(tmp_path):
     x = _inputs((4, 8, 8, 2))
     layer = BlockMaxPooling2D((2, 2), name="pool")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from dlrecipes.layers.block_max_pooling2d import BlockMaxPooling2D
 from dlrecipes.layers.connection_table_conv2d import ConnectionTableConv2D
 from dlrecipes.layers.rbf_output import RBFOutput, default_prototypes
 from dlrecipes.layers.trainable_subsampling import TrainableSubsampling2D
@@ -60,7 +61,7 @@ def test_lenet5_modern_golden_parameter_counts():
     }
     assert count_weights(model.trainable_weights) == 61_706
     assert count_weights(model.non_trainable_weights) == 0
-    assert isinstance(model.get_layer("S2"), keras.layers.MaxPooling2D)
+    assert isinstance(model.get_layer("S2"), BlockMaxPooling2D)
 
 
 def test_lenet5_feature_map_shapes():
