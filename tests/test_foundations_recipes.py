@@ -198,3 +198,24 @@ def test_lecture_numbers_smoke_every_check_passes(tmp_path):
         "activations.png",
         "autodiff.png",
     }
+
+
+def test_linear_classifiers_smoke_hinge_logistic_and_multiclass(tmp_path):
+    result = run("linear_classifiers", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert m["one_vs_rest_classifiers"] == 4 and m["one_vs_one_classifiers"] == 6
+    assert m["softmax_ambiguous_fraction"] == 0.0
+    for name in ("svm", "logistic", "one_vs_rest", "one_vs_one", "softmax"):
+        assert 0.0 <= m[f"{name}_test_accuracy"] <= 1.0
+    assert 0.0 <= m["svm_support_fraction"] <= 1.0 and m["svm_margin_width"] > 0
+    assert _plots(result.run_dir) >= {"hinge_vs_logistic.png", "multiclass_linear.png"}
+
+
+@pytest.mark.slow
+def test_linear_classifiers_default_one_vs_rest_is_ambiguous_softmax_is_not(tmp_path):
+    result = run("linear_classifiers", out=tmp_path)
+    m = result.metrics["test"]
+    assert m["softmax_test_accuracy"] >= 0.75
+    assert m["one_vs_rest_ambiguous_fraction"] > 0.2 > m["one_vs_one_ambiguous_fraction"]
+    assert m["svm_test_accuracy"] >= 0.95 and m["logistic_test_accuracy"] >= 0.95
+    assert m["boundary_angle_degrees"] < 10  # nearly separable: the two losses agree

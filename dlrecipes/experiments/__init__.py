@@ -21,7 +21,9 @@ EXPERIMENTS: dict[str, str] = {
     "universal_approximation": "dlrecipes.experiments.foundations:universal_approximation",
     "conv_demo": "dlrecipes.experiments.cnn:conv_demo",
     "cnn_backprop": "dlrecipes.experiments.cnn_backprop:cnn_backprop",
+    "cnn_visualisation": "dlrecipes.experiments.cnn_visualisation:cnn_visualisation",
     "lecture_numbers": "dlrecipes.experiments.lecture_numbers:lecture_numbers",
+    "linear_classifiers": "dlrecipes.experiments.linear_classifiers:linear_classifiers",
     "bandit_testbed": "dlrecipes.experiments.bandits:bandit_testbed",
 }
 
