@@ -42,6 +42,9 @@ def qnet(
     activation: str = "relu",
     dueling: bool = False,
     name: str = "qnet",
+    conv_filters: Sequence[int] = (),
+    conv_kernel_size: int = 3,
+    conv_stride: int = 1,
 ):
     """An MLP Q-network: observation -> Q(x, a) for every action a.
 
@@ -54,6 +57,13 @@ def qnet(
         dueling: split the last hidden layer into value and advantage streams
             (Wang et al. 2016).
         name: the model's name.
+        conv_filters: filters of ``Conv2D`` layers (ReLU, ``valid`` padding) applied to
+            an image observation ``(height, width, channels)`` before the hidden
+            layers: the convolutional Q-network of DQN on pixels (Mnih et al. 2013,
+            section 5: conv layers, then a fully connected layer, one linear output
+            per action). Empty: no convolution.
+        conv_kernel_size: the square kernel size of every conv layer.
+        conv_stride: the stride of every conv layer.
 
     Returns:
         A Functional ``keras.Model``: input ``(batch, *input_shape)`` -> output
@@ -76,7 +86,18 @@ def qnet(
         )
     hidden_units = tuple(check_positive("hidden_units", units) for units in hidden_units)
     inputs = keras.Input(input_shape, name="observation")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    x = inputs
+    conv_filters = tuple(check_positive("conv_filters", f) for f in conv_filters)
+    if conv_filters and len(input_shape) != 3:
+        raise ValueError(
+            "conv_filters need image observations (height, width, channels). "
+            f"Received: input_shape={input_shape}"
+        )
+    for i, filters in enumerate(conv_filters):
+        x = keras.layers.Conv2D(
+            filters, conv_kernel_size, strides=conv_stride, activation=activation, name=f"conv_{i}"
+        )(x)  # (batch, h', w', filters)
+    x = keras.layers.Flatten(name="flatten")(x) if len(x.shape) > 2 else x
     trunk = hidden_units[:-1] if dueling else hidden_units
     for i, units in enumerate(trunk):
         x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)  # (batch, units)

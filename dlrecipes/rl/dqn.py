@@ -16,6 +16,16 @@ bias of ``max``. The loss is the Huber loss of the TD error
 ``delta = y - Q(s_tm1, a_tm1; theta)``, minimised with Adam on a globally clipped
 gradient.
 
+Algorithm 1 as first published (Mnih et al. 2013, "Playing Atari with deep
+reinforcement learning") had neither a target network nor the Huber loss: replay
+memory of capacity N, epsilon-greedy, ``y = r_t + gamma max_a Q(phi_t, a; theta)``
+with the current weights, and the squared error ``(y - Q(phi_tm1, a_tm1; theta))^2``.
+``target_network=False`` and ``loss="squared"`` (:class:`~dlrecipes.rl.options.DQNOptions`)
+give exactly that; ``conv_filters`` give its convolutional network over ``phi``, a
+stack of the last frames (:class:`~dlrecipes.rl.catch.FrameStack`). The 2013 paper
+optimised with RMSProp; here Adam is used throughout, so the ablation varies only
+the target network, the loss and the replay capacity.
+
 Legend (time-indexed names, as in DeepMind's dqn_zoo and rlax):
 
 * ``s_tm1``: observations at t-1, ``(batch, *observation_shape)``
@@ -71,6 +81,7 @@ def dqn_loss(
     num_actions: int,
     double: bool = False,
     huber_delta: float = 1.0,
+    loss: str = "huber",
 ):
     """The DQN (or Double DQN) loss of one mini-batch; a pure function.
 
@@ -82,6 +93,9 @@ def dqn_loss(
         num_actions: number of actions.
         double: use the Double DQN target.
         huber_delta: the Huber loss threshold.
+        loss: ``"huber"`` (:func:`huber_loss`) or ``"squared"``: ``delta^2 / 2``, the
+            squared error of Algorithm 1 (Mnih et al. 2013), whose gradient is the
+            unclipped TD error.
 
     Returns:
         ``(loss, mean Q(s_tm1, a_tm1))``: scalars.
@@ -100,6 +114,8 @@ def dqn_loss(
     one_hot_a = ops.one_hot(batch["a_tm1"], num_actions, dtype=q_tm1.dtype)  # (batch, n)
     q_a = ops.sum(q_tm1 * one_hot_a, axis=-1)  # (batch,) Q(s_tm1, a_tm1)
     td_error = y - q_a
+    if loss == "squared":
+        return ops.mean(0.5 * td_error * td_error), ops.mean(q_a)
     return ops.mean(huber_loss(td_error, huber_delta)), ops.mean(q_a)
 
 
@@ -166,6 +182,8 @@ def make_gradient_step(
     max_grad_norm: float,
     target_update_period: int,
     tau: float,
+    target_network: bool = True,
+    loss: str = "huber",
 ) -> Callable:
     """One pure gradient step on one mini-batch.
 
@@ -180,6 +198,12 @@ def make_gradient_step(
         double, huber_delta: the target and the loss of :func:`dqn_loss`.
         learning_rate, adam_epsilon, max_grad_norm: those of :func:`adam_step`.
         target_update_period, tau: :func:`sync_target`'s ``period`` and ``tau``.
+        target_network: False: no target network; the target is computed with the
+            online weights of this step (``theta_{i-1}``, the weights before this
+            update), ``y = r + gamma max_a Q(s', a; theta)`` under ``stop_gradient``:
+            Algorithm 1 of Mnih et al. (2013). The ``target`` state then just follows
+            the online weights.
+        loss: the TD loss of :func:`dqn_loss` (``"huber"`` or ``"squared"``).
     """
 
     def loss_fn(online, target, batch):
@@ -191,12 +215,16 @@ def make_gradient_step(
             num_actions=num_actions,
             double=double,
             huber_delta=huber_delta,
+            loss=loss,
         )
 
     grad_fn = backend.value_and_grad(loss_fn)
 
     def gradient_step(online, target, adam_m, adam_v, step, batch):
-        target = sync_target(online, target, step, period=target_update_period, tau=tau)
+        if target_network:
+            target = sync_target(online, target, step, period=target_update_period, tau=tau)
+        else:
+            target = online  # Algorithm 1: the current weights (the loss stops their gradient)
         (loss, q_mean), grads = grad_fn(online, target, batch)
         online, adam_m, adam_v = adam_step(
             online,
@@ -287,6 +315,9 @@ class DQNAgent:
             self.num_actions,
             hidden_units=options.hidden_units,
             dueling=options.dueling,
+            conv_filters=options.conv_filters,
+            conv_kernel_size=options.conv_kernel_size,
+            conv_stride=options.conv_stride,
         )
         apply_fn = _stateless_apply(self.model)
         self._greedy = backend.CompiledForward(
@@ -303,6 +334,8 @@ class DQNAgent:
                 max_grad_norm=options.max_grad_norm,
                 target_update_period=options.target_update_period,
                 tau=options.tau,
+                target_network=options.target_network,
+                loss=options.loss,
             )
         )
         online = [v.numpy() for v in self.model.trainable_variables]

@@ -23,10 +23,18 @@ import numpy as np
 from dlrecipes.recipe import RecipeError
 
 
+def register_environments() -> None:
+    """Register the library's own environments with gymnasium (``dlrecipes/Catch-v0``)."""
+    from dlrecipes.rl import catch  # imports gymnasium: only when an environment is made
+
+    catch.register()
+
+
 def check_env_id(env_id: str) -> None:
     """Raise a RecipeError naming close registered ids if ``env_id`` is not registered."""
     import gymnasium
 
+    register_environments()
     try:
         gymnasium.spec(env_id)
     except gymnasium.error.Error as error:
@@ -43,6 +51,7 @@ def env_factory(env_id: str, env_options: dict[str, Any], **extra):
     """A picklable ``() -> env`` (a ``functools.partial`` of ``gymnasium.make``)."""
     import gymnasium
 
+    register_environments()
     return functools.partial(gymnasium.make, env_id, **dict(env_options), **extra)
 
 

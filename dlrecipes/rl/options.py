@@ -56,6 +56,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             return float(value)
         fail("a number")
     if isinstance(default, tuple):
+        if default == () and isinstance(value, (list, tuple)) and len(value) == 0:
+            return ()  # an empty default may stay empty (no conv layers)
         items = value if isinstance(value, (list, tuple)) else (value,)
         if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
             fail("a list of positive integers, e.g. [256, 256]")
@@ -196,6 +198,10 @@ class QLearningOptions(CommonOptions):
         return UpdateSchedule(every=0, start=0, log=False)
 
 
+#: The TD losses of :class:`DQNOptions` (``loss``).
+LOSSES = ("huber", "squared")
+
+
 @dataclasses.dataclass(frozen=True)
 class DQNOptions(CommonOptions):
     """DQN (Mnih et al. 2015) with the options of Double DQN and dueling networks.
@@ -220,6 +226,15 @@ class DQNOptions(CommonOptions):
         gradient_steps: gradient steps per update (one compiled call), >= 1.
         target_update_period: gradient steps between target-network updates, >= 1.
         tau: ``target <- tau * online + (1 - tau) * target``, in (0, 1] (1: a hard copy).
+        target_network: compute targets with a separate target network ``theta^-``
+            (Mnih et al. 2015). False: with the current weights ``theta`` (under
+            ``stop_gradient``), as Algorithm 1 of Mnih et al. 2013 does.
+        loss: ``"huber"`` (quadratic within ``huber_delta``, linear beyond: the 2015
+            error clipping) or ``"squared"`` (``delta^2 / 2``: Algorithm 1's squared error).
+        conv_filters: ``Conv2D`` filters before the hidden layers, for image
+            observations ``(height, width, frames)`` (empty: an MLP).
+        conv_kernel_size: kernel size of every conv layer, >= 1.
+        conv_stride: stride of every conv layer, >= 1.
     """
 
     algorithm: ClassVar[str] = "dqn"
@@ -238,8 +253,16 @@ class DQNOptions(CommonOptions):
     gradient_steps: int = 1
     target_update_period: int = 10_000
     tau: float = 1.0
+    target_network: bool = True
+    loss: str = "huber"
+    conv_filters: tuple[int, ...] = ()
+    conv_kernel_size: int = 3
+    conv_stride: int = 1
 
     def _check_algorithm_options(self) -> None:
+        _require(self, "loss", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}")
+        for key in ("conv_kernel_size", "conv_stride"):
+            _require(self, key, lambda v: v >= 1, ">= 1")
         for key in ("batch_size", "buffer_size", "train_frequency", "gradient_steps"):
             _require(self, key, lambda v: v >= 1, ">= 1")
         _require(self, "tau", lambda v: 0.0 < v <= 1.0, "in (0, 1]")

@@ -146,6 +146,11 @@ CARTPOLE_DQN = {
     "gradient_steps": 128,
     "target_update_period": 128,
     "tau": 1.0,
+    "target_network": True,
+    "loss": "huber",
+    "conv_filters": (),
+    "conv_kernel_size": 3,
+    "conv_stride": 1,
 }
 CARTPOLE_DQN_SMOKE = {
     "eval_every": 300,
