@@ -147,13 +147,17 @@ def run_supervised(
     from dlrecipes.evaluation import evaluate_model
     from dlrecipes.models.build import build_model
     from dlrecipes.training import compile_model, fit, precision_policy, set_seed
+    from dlrecipes.training.distribution import distribution_scope
     from dlrecipes.training.targets import targets_for_loss
 
     recipe = resolved.recipe
     _check_names(recipe)
     set_seed(recipe.seed, recipe.train.jit_compile)
     splits = targets_for_loss(data_sources.load(recipe.data, seed=recipe.seed), recipe.train.loss)
-    with precision_policy(recipe.train.mixed_precision):
+    with (
+        precision_policy(recipe.train.mixed_precision),
+        distribution_scope(recipe.train.distribution, recipe.train.jit_compile),
+    ):
         model = build_model(recipe, splits)
         compile_model(model, recipe.train, len(splits.x_train))
         if run_dir is None:

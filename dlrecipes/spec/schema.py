@@ -31,6 +31,8 @@ from dlrecipes.spec.frozen import FrozenDict, freeze
 EXPECT_SPLITS = ("test", "val")
 #: Experiment trackers of ``train.track`` (``""``: none; see :mod:`dlrecipes.tracking`).
 TRACKERS = ("", "mlflow")
+# dlrecipes.training.distribution.DISTRIBUTIONS (kept here: the spec imports no Keras)
+DISTRIBUTIONS = ("none", "data_parallel")
 
 
 def _freeze_fields(spec: Any, *names: str) -> None:
@@ -139,6 +141,8 @@ class TrainSpec:
             ``tracking`` extra; ``MLFLOW_TRACKING_URI`` or a local store ``runs/mlruns``).
         shuffle: reshuffle the training split every epoch.
         verbose: Keras progress output: ``auto``, ``0``, ``1`` or ``2``.
+        distribution: ``none`` (one device) or ``data_parallel``: the global batch
+            split over every visible device (:mod:`dlrecipes.training.distribution`).
     """
 
     epochs: int = 10
@@ -161,10 +165,12 @@ class TrainSpec:
     shuffle: bool = True
     verbose: str = "auto"
     track: str = ""
+    distribution: str = "none"
 
     def __post_init__(self):
         _freeze_fields(self, "optimizer_options", "schedule_options", "metrics")
         check_choice("train.track", self.track, TRACKERS)
+        check_choice("train.distribution", self.distribution, DISTRIBUTIONS)
         for name in ("epochs", "batch_size", "steps_per_execution"):
             check_count(f"train.{name}", getattr(self, name), low=1)
         check_count("train.early_stopping_patience", self.early_stopping_patience, low=0)

@@ -441,7 +441,9 @@ def run_worker(
     ran = 0
     while True:
         if heartbeat:
-            optuna.storages.fail_stale_trials(study)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
         else:
             recover_orphans(study, storage, search_dir)
         ended, running = counts(study)
@@ -536,18 +538,13 @@ def read_study(study, params: Sequence[Hyperparameter], objective: str) -> list[
         row["seconds"] = attrs.get("seconds")
         row["worker"] = attrs.get("worker")
         row["rss_mb"] = attrs.get("rss_mb")
-        retried = trial.system_attrs.get("failed_trial")
-        row["retry_of"] = None if retried is None else _number_of(study, retried)
-        if attrs.get("message"):
+        retried = trial.system_attrs.get("failed_trial")  # Optuna's retry callback's record
+        row["retry_of"] = None if retried is None else str(retried)
+        if trial.state.name == "COMPLETE":
+            pass
+        elif attrs.get("message"):
             row["message"] = attrs["message"]
         elif trial.state.name == "FAIL" and trial.system_attrs.get("fail_reason"):
             row["message"] = str(trial.system_attrs["fail_reason"]).strip().splitlines()[-1]
         rows.append(row)
     return rows
-
-
-def _number_of(study, trial_id: int) -> str | None:
-    for trial in study.get_trials(deepcopy=False):
-        if trial._trial_id == trial_id:
-            return str(trial.number)
-    return None
