@@ -63,6 +63,16 @@ SOURCES: dict[str, Source] = {
         "embedded: Python's standard library sources as a character corpus",
         "stdlib_text",
     ),
+    "stdlib_docs": Source(
+        "dlrecipes.data.text:stdlib_docs",
+        "embedded: standard-library docstrings labelled by package (text classification)",
+        "stdlib_docs",
+    ),
+    "text_dir": Source(
+        "dlrecipes.data.text:text_dir",
+        "file: one folder of .txt files per class (keras.utils.text_dataset_from_directory)",
+        "text_dir:reviews",
+    ),
     "mnist_idx": Source(
         "dlrecipes.data.files:mnist_idx",
         "file: a directory with the four MNIST IDX files (gzipped or not)",
@@ -75,7 +85,7 @@ SOURCES: dict[str, Source] = {
     ),
     "keras": Source(
         "dlrecipes.data.online:keras_dataset",
-        "online: keras.datasets mnist, fashion_mnist, cifar10 (downloads)",
+        "online: keras.datasets mnist, fashion_mnist, cifar10, imdb (downloads)",
         "keras:mnist",
     ),
     "tfds": Source(

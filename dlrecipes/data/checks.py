@@ -47,6 +47,18 @@ def check_numeric(source: str, name: str, array) -> np.ndarray:
     return array
 
 
+def check_text(source: str, name: str, array) -> np.ndarray:
+    """``array`` as a 1-D array of Python strings (one text per example), or one line."""
+    array = np.asarray(array, dtype=object)
+    if array.ndim != 1 or not all(isinstance(text, str) for text in array):
+        raise DataUnavailableError(
+            f"{source}: {name} has shape {array.shape} and holds "
+            f"{type(array.flat[0]).__name__ if array.size else 'nothing'}; expected one string "
+            "per example (text data)"
+        )
+    return array
+
+
 def _dtype_words(dtype: np.dtype) -> str:
     return {
         "U": "strings",
@@ -117,12 +129,15 @@ def check_labels(source: str, name: str, y: np.ndarray, x: np.ndarray, raw: RawD
 
 def _check_split(source: str, suffix: str, x, y, raw: RawData) -> None:
     x_name, y_name = f"x{suffix}", f"y{suffix}"
-    x, y = check_numeric(source, x_name, x), check_numeric(source, y_name, y)
+    if raw.kind == "text":  # raw strings, vectorized inside the model (dlrecipes.data.text)
+        x, y = check_text(source, x_name, x), check_numeric(source, y_name, y)
+    else:
+        x, y = check_numeric(source, x_name, x), check_numeric(source, y_name, y)
     if x.ndim == 0 or len(x) == 0:
         raise DataUnavailableError(
             f"{source}: {x_name} has shape {x.shape}; expected at least one example"
         )
-    if raw.kind != "tokens" and x.ndim < 2:
+    if raw.kind not in ("tokens", "text") and x.ndim < 2:
         raise DataUnavailableError(
             f"{source}: {x_name} has shape {x.shape}; expected (examples, features...), "
             f"e.g. ({len(x)}, 1) for one feature"

@@ -40,9 +40,14 @@ KERAS_DATASETS = {
 
 def keras_dataset(argument: str, options: dict, seed: int) -> RawData:
     """``keras:mnist``, ``keras:fashion_mnist``, ``keras:cifar10`` via ``keras.datasets``."""
+    if argument == "imdb":  # raw text for the text classifiers (dlrecipes.data.text)
+        from dlrecipes.data.text import keras_imdb
+
+        return keras_imdb(options, seed)
     if argument not in KERAS_DATASETS:
         raise DataUnavailableError(
-            f"unknown Keras dataset {argument!r}. Expected one of: {', '.join(KERAS_DATASETS)}"
+            f"unknown Keras dataset {argument!r}. "
+            f"Expected one of: {', '.join(KERAS_DATASETS)}, imdb"
         )
     import keras
 

@@ -101,7 +101,7 @@ def prepare_inputs(x: np.ndarray, raw: RawData, spec) -> np.ndarray:
 
 def _prepare_inputs(x: np.ndarray, raw: RawData, spec) -> tuple[np.ndarray, int | None]:
     """Scale and lay out one array of inputs exactly as the spec says."""
-    if raw.kind == "tokens":
+    if raw.kind in ("tokens", "text"):  # ids, or raw strings the model vectorizes
         return x, None
     x = x.astype("float32")
     image_size = None

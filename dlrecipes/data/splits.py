@@ -14,8 +14,8 @@ class RawData:
     Attributes:
         x, y: all examples (or the training part when ``x_test`` is given).
         x_test, y_test: the source's own test split, if it has one.
-        kind: ``image`` (N, H, W[, C]), ``flat`` (N, D), ``sequence`` (N, T, F) or
-            ``tokens`` (N, T) integer ids.
+        kind: ``image`` (N, H, W[, C]), ``flat`` (N, D), ``sequence`` (N, T, F),
+            ``tokens`` (N, T) integer ids or ``text`` (N,) strings.
         task: ``classification`` or ``regression``.
         value_range: the known (low, high) of the raw values, used by ``scale="unit"``;
             ``None`` when values are already in a sensible range.

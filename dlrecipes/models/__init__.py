@@ -22,6 +22,7 @@ BUILDERS: dict[str, str] = {
     "softmax_regression": "dlrecipes.models.linear",
     "mlp": "dlrecipes.models.mlp",
     "matched_mlp": "dlrecipes.models.foundations",
+    "lecture_mlp": "dlrecipes.models.foundations",
     "perceptron": "dlrecipes.models.perceptron",
     "lenet5": "dlrecipes.models.cnn",
     "convnet": "dlrecipes.models.cnn",
@@ -31,6 +32,8 @@ BUILDERS: dict[str, str] = {
     "sequence_classifier": "dlrecipes.models.rnn",
     "sequence_regressor": "dlrecipes.models.rnn",
     "char_language_model": "dlrecipes.models.rnn",
+    "text_logistic_regression": "dlrecipes.models.text",
+    "text_lstm_classifier": "dlrecipes.models.text",
 }
 
 

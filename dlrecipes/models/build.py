@@ -151,6 +151,20 @@ def check_outputs(recipe, splits, model) -> None:
         )
 
 
+def adapt_text_vectorization(model, splits) -> None:
+    """Adapt the model's ``TextVectorization`` layers, if any, on the training text
+    (:func:`dlrecipes.models.text.adapt_text_vectorization`)."""
+    dtype = getattr(getattr(splits, "x_train", None), "dtype", None)
+    if dtype is None or dtype.kind != "O":  # only raw strings (kind="text" data) are adapted
+        return
+    from dlrecipes.models.text import adapt_text_vectorization as adapt
+
+    try:
+        adapt(model, splits)
+    except ValueError as error:
+        raise RecipeError(str(error)) from None
+
+
 def build_model(recipe, splits):
     """Build the recipe's model, wrapped with augmentation and standardisation layers.
 
@@ -172,6 +186,7 @@ def build_model(recipe, splits):
     check_task(recipe, splits)
     base = build_base(recipe, splits)
     check_outputs(recipe, splits, base)
+    adapt_text_vectorization(base, splits)  # a TextVectorization learns the training text
     data = recipe.data
     mixed = recipe.train.mixed_precision
     if not (data.standardize or data.augment_shift or data.augment_rotation or mixed):
