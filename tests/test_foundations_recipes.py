@@ -219,3 +219,21 @@ def test_linear_classifiers_default_one_vs_rest_is_ambiguous_softmax_is_not(tmp_
     assert m["one_vs_rest_ambiguous_fraction"] > 0.2 > m["one_vs_one_ambiguous_fraction"]
     assert m["svm_test_accuracy"] >= 0.95 and m["logistic_test_accuracy"] >= 0.95
     assert m["boundary_angle_degrees"] < 10  # nearly separable: the two losses agree
+
+
+def test_batch_size_smoke_records_the_training_clock(tmp_path):
+    result = run("batch_size", smoke=True, out=tmp_path)
+    probes = json.loads((result.run_dir / "metrics.json").read_text())["probes"]
+    assert probes["wall_time_s"] > 0 and probes["probe_loss"] > 0
+    series = json.loads((result.run_dir / "series.json").read_text())
+    assert len(series["wall_time_s"]["values"]) == result.recipe.train.epochs + 1
+    assert "loss_vs_wall_time.png" in _plots(result.run_dir)
+    assert {v.name for v in result.recipe.variants} == {"full_batch", "minibatch_32", "sgd_1"}
+
+
+def test_lecture_mlp_smoke_reports_the_dropout_ensemble(tmp_path):
+    result = run("lecture_mlp", smoke=True, out=tmp_path)
+    report = json.loads((result.run_dir / "metrics.json").read_text())["reports"]
+    ensemble = report["dropout_ensemble"]
+    assert ensemble["num_samples"] == 100 and 0 <= ensemble["argmax_agreement"] <= 1
+    assert "dropout_ensemble.png" in _plots(result.run_dir)

@@ -1,5 +1,6 @@
 """Builders of the Foundations lectures that the plain ``mlp`` does not cover.
 
+``lecture_mlp`` is the lectures' ``Sequential`` example network.
 ``matched_mlp`` is the deep-versus-wide comparison of Seide, Li & Yu (2011): a
 network of L hidden layers of n units against one hidden layer with the same
 number of parameters. The perceptron lives in :mod:`dlrecipes.models.perceptron`.
@@ -7,7 +8,14 @@ number of parameters. The perceptron lives in :mod:`dlrecipes.models.perceptron`
 
 from __future__ import annotations
 
-from dlrecipes.models._checks import check_input_shape, check_non_negative, check_positive
+import keras
+
+from dlrecipes.models._checks import (
+    check_input_shape,
+    check_non_negative,
+    check_positive,
+    check_rate,
+)
 from dlrecipes.models.mlp import mlp
 
 
@@ -112,3 +120,50 @@ def matched_mlp(
         dropout=dropout,
         name=name,
     )
+
+
+def lecture_mlp(
+    input_shape=(64,),
+    num_classes: int = 10,
+    units: int = 500,
+    activation: str = "sigmoid",
+    dropout: float = 0.5,
+    name: str = "lecture_mlp",
+):
+    """The lectures' Keras example, written as the lecture writes it: a ``Sequential`` stack.
+
+    ``Flatten -> Dense(500, sigmoid) -> Dropout(0.5) -> Dense(10, softmax)``::
+
+        model = keras.Sequential()
+        model.add(keras.layers.Dense(500, activation="sigmoid"))
+        model.add(keras.layers.Dropout(0.5))
+        model.add(keras.layers.Dense(10, activation="softmax"))
+
+    Args:
+        input_shape: shape of one input (images are flattened).
+        num_classes: K, the softmax outputs.
+        units: width of the hidden layer (500 in the lecture).
+        activation: hidden activation (sigmoid in the lecture).
+        dropout: rate of the ``Dropout`` layer after the hidden layer (0 for none).
+
+    Returns:
+        A ``keras.Sequential`` with ``(D + 1) units + (units + 1) K`` trainable
+        parameters: 397,510 for 28x28 MNIST, 37,510 for 8x8 digits.
+
+    Example:
+        >>> lecture_mlp((28, 28, 1)).count_params()
+        397510
+
+    Reference: F. Chollet, *Deep Learning with Python* (2017), 2.1; Srivastava et al.,
+    "Dropout", JMLR 15 (2014).
+    """
+    check_input_shape(input_shape)
+    check_positive("num_classes", num_classes)
+    check_positive("units", units)
+    check_rate("dropout", dropout)
+    layers = [keras.Input(shape=tuple(input_shape), name="x"), keras.layers.Flatten(name="flatten")]
+    layers.append(keras.layers.Dense(units, activation=activation, name="hidden"))
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout, name="dropout"))
+    layers.append(keras.layers.Dense(num_classes, activation="softmax", name="output"))
+    return keras.Sequential(layers, name=name)

@@ -25,6 +25,7 @@ report                 what it writes                                       modu
 ``loss_curves``        ``plots/loss_curves.png``: square error, CE, hinge   :mod:`.losses`
 ``deep_vs_wide``       the arm's shape beside Seide et al.'s WER            :mod:`.architecture`
 ``connections``        parameters and connections per layer (LeNet-5 II-B) :mod:`.connections`
+``dropout_ensemble``   weight scaling vs the mean of sampled sub-networks   :mod:`.dropout_ensemble`
 ``depth``              weighted layers, shortcuts, training error           :mod:`.depth`
 =====================  ===================================================  ====================
 
@@ -75,6 +76,7 @@ REPORTS: dict[str, str] = {
     "deep_vs_wide": "dlrecipes.reports.architecture:deep_vs_wide",
     "connections": "dlrecipes.reports.connections:connections",
     "depth": "dlrecipes.reports.depth:depth",
+    "dropout_ensemble": "dlrecipes.reports.dropout_ensemble:dropout_ensemble",
 }
 
 

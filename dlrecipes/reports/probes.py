@@ -430,6 +430,13 @@ def _probe_early_input_gradients(stage, model, x, y, recipe, run_dir) -> Measure
     )
 
 
+def _probe_wall_clock(stage, model, x, y, recipe, run_dir) -> Measurement:
+    """Training seconds and the loss per epoch (:mod:`dlrecipes.reports.wall_clock`)."""
+    from dlrecipes.reports.wall_clock import wall_clock  # it imports this module
+
+    return wall_clock(stage, model, x, y, recipe, run_dir)
+
+
 @dataclass(frozen=True)
 class Probe:
     """A registered probe.
@@ -467,6 +474,9 @@ PROBES: dict[str, Probe] = {
         "test",
         _probe_early_input_gradients,
         "mean ||dL/dx_t|| over the first steps, per epoch",
+    ),
+    "wall_clock": Probe(
+        ("init", "epoch"), "train", _probe_wall_clock, "training seconds and loss, per epoch"
     ),
 }
 

@@ -32,3 +32,25 @@ def test_matched_mlp_width_multiple_widens_every_hidden_layer_and_rejects_zero()
     assert model.count_params() == (64 * 24 + 24) + (24 * 24 + 24) + (24 * 10 + 10)
     with pytest.raises(ValueError, match="width_multiple"):
         matched_mlp(input_shape=(64,), units=8, width_multiple=0)
+
+
+def test_lecture_mlp_is_the_lectures_sequential_stack():
+    import keras
+
+    from dlrecipes.models.foundations import lecture_mlp
+
+    model = lecture_mlp(input_shape=(28, 28, 1))
+    assert isinstance(model, keras.Sequential)
+    assert model.count_params() == (784 + 1) * 500 + (500 + 1) * 10 == 397_510
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Flatten",
+        "Dense",
+        "Dropout",
+        "Dense",
+    ]
+    assert model.get_layer("hidden").activation.__name__ == "sigmoid"
+    assert model.get_layer("dropout").rate == 0.5
+    plain = lecture_mlp(input_shape=(64,), dropout=0.0)
+    assert "Dropout" not in [type(layer).__name__ for layer in plain.layers]
+    with pytest.raises(ValueError, match="dropout"):
+        lecture_mlp(dropout=1.5)
