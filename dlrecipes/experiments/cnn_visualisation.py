@@ -4,9 +4,9 @@ Three gradient-ascent (or descent) procedures *on the input image*, with the
 network's weights fixed:
 
 - **activation maximisation** (Erhan et al. 2009; Simonyan et al. 2014): start
-  from faint noise and follow ``d score / d x`` where the score is the mean
-  activation of one feature map (LeNet-5's C1 / C3 maps, the digits convnet's
-  conv maps) or one class's score (log-probability; for LeNet-5's RBF output
+  from noise and follow ``d score / d x`` where the score is the centre unit
+  of one feature map (LeNet-5's C1 / C3 maps, the digits convnet's conv maps)
+  or one class's score (log-probability; for LeNet-5's RBF output
   the negative penalty). Each step is normalised (``x += lr g / std(g)``) and
   the image is clipped to the range of real standardised inputs.
 - **dreaming** (Mordvintsev et al. 2015, "DeepDream"): start from a real digit
@@ -86,14 +86,23 @@ def ascend(
     return x, values
 
 
+def centre_unit(activations):
+    """The unit at the centre of each map: ``(n, h, w, K) -> (n, K)``."""
+    return activations[:, activations.shape[1] // 2, activations.shape[2] // 2, :]
+
+
 def map_objective(layer_model, maps: np.ndarray) -> Callable:
-    """Sum over the batch of the mean activation of map ``maps[i]`` for image ``i``."""
+    """Sum over the batch of the centre unit of map ``maps[i]`` for image ``i``.
+
+    One unit, not the map's mean: the mean of a map is maximised by a uniform
+    image (a filter with a positive sum everywhere at once), while one unit
+    shows the pattern its receptive field prefers (5x5 pixels for C1, 14x14 for C3).
+    """
     from keras import ops
 
     def objective(x):
-        activations = layer_model(x, training=False)  # (n, h, w, K)
-        means = ops.mean(activations, axis=(1, 2))  # (n, K)
-        return ops.sum(means * ops.one_hot(maps, means.shape[-1]))
+        units = centre_unit(layer_model(x, training=False))  # (n, K)
+        return ops.sum(units * ops.one_hot(maps, units.shape[-1]))
 
     return objective
 
@@ -267,12 +276,22 @@ def _maximise(network, layers, rbf, x_real, steps, learning_rate, seed):
         layer_model = keras.Model(network.input, network.get_layer(name).output)
         count = min(int(layer_model.output.shape[-1]), MAPS_SHOWN)
         maps = np.arange(count)
+        objective = map_objective(layer_model, maps)
+        real_units = centre_unit(np.asarray(layer_model(x_real)))[:, :count]  # (n_real, count)
+        # Faint noise, so pixels outside the unit's receptive field stay near 0. A ReLU unit
+        # that is 0 there has no gradient: it starts from the real digit it likes most.
         start = 0.01 * rng.standard_normal((count, *shape)).astype("float32")
-        x, _ = ascend(map_objective(layer_model, maps), start, steps, learning_rate, low, high)
-        maximised = np.asarray(layer_model(x)).mean(axis=(1, 2))[maps, maps]
-        real = np.asarray(layer_model(x_real)).mean(axis=(1, 2))[:, :count].max(axis=0)
-        images[name] = x
+        _, grad = value_and_gradient(objective, start)
+        dead = ~np.any(grad.reshape(count, -1) != 0, axis=1)
+        start[dead] = x_real[real_units.argmax(axis=0)[dead]]
+        x, _ = ascend(objective, start, steps, learning_rate, low, high)
+        maximised = centre_unit(np.asarray(layer_model(x)))[maps, maps]
+        real = real_units.max(axis=0)
         scores[f"{name}_gain_over_best_real"] = float(np.median(maximised / np.maximum(real, 1e-6)))
+        scores[f"{name}_maps_above_best_real"] = int(np.sum(maximised > real))
+        scores[f"{name}_maps_started_from_a_digit"] = int(np.sum(dead))
+        scores[f"{name}_maps"] = int(count)
+        images[name] = x
     classes = np.arange(int(network.output.shape[-1]))
     start = 0.01 * rng.standard_normal((len(classes), *shape)).astype("float32")
     x, _ = ascend(class_objective(network, classes, rbf), start, steps, learning_rate, low, high)
@@ -303,7 +322,8 @@ def cnn_visualisation(recipe, run_dir) -> dict:
 
     1. Trains ``lenet5`` (faithful) and ``convnet`` on ``data.source`` for
        ``train.epochs`` epochs each (ordinary runs under ``run_dir/trained``).
-    2. For each: the input that maximises each map of its two convolution layers
+    2. For each: the input that maximises the centre unit of each map of its two
+       convolution layers
        (at most 16 per layer) and each class score, by :func:`ascend` from faint
        noise for ``model.options.steps`` steps (in the network's standardised input
        space, clipped to the real inputs' range).
@@ -323,9 +343,10 @@ def cnn_visualisation(recipe, run_dir) -> dict:
         ``class_hit_rate`` (mean over the two networks of the fraction of
         class-maximised images the network assigns to their class: the expect
         metric), per network ``<net>_class_hit_rate``, ``<net>_<layer>_gain_over_best_real``
-        (median over maps of the maximised image's mean activation divided by the
-        largest mean activation of any real test digit), dream numbers,
-        ``<net>_test_accuracy``, and the texture losses.
+        (median over maps of the maximised image's centre unit divided by the
+        largest value of that unit on 64 real test digits),
+        ``<net>_<layer>_maps_above_best_real``, dream numbers, ``<net>_test_accuracy``,
+        and the texture losses.
     """
     import json
     from pathlib import Path
