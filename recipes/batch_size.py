@@ -20,9 +20,9 @@ RECIPE = Recipe(
     ),
     expect=ExpectSpec(
         metric="accuracy",
-        threshold=0.9,
+        threshold=0.9,  # 0.931 at seed 0 (batch 1: 0.975, full batch: 0.175)
         data="digits (360 test images), mini-batches of 32",
-        budget="~10 s (batch 32), ~1 min (batch 1), 2 CPU",
+        budget="~20 s (batch 32), ~2 min (batch 1) of training, 2 shared CPU",
     ),
     variants=(
         # 2,048 > the 1,293 training digits: one step per epoch on the whole training set.

@@ -224,9 +224,9 @@ def test_linear_classifiers_default_one_vs_rest_is_ambiguous_softmax_is_not(tmp_
 def test_batch_size_smoke_records_the_training_clock(tmp_path):
     result = run("batch_size", smoke=True, out=tmp_path)
     probes = json.loads((result.run_dir / "metrics.json").read_text())["probes"]
-    assert probes["wall_time_s"] > 0 and probes["probe_loss"] > 0
+    assert probes["training_seconds"] > 0 and probes["probe_loss"] > 0
     series = json.loads((result.run_dir / "series.json").read_text())
-    assert len(series["wall_time_s"]["values"]) == result.recipe.train.epochs + 1
+    assert len(series["training_seconds"]["values"]) == result.recipe.train.epochs + 1
     assert "loss_vs_wall_time.png" in _plots(result.run_dir)
     assert {v.name for v in result.recipe.variants} == {"full_batch", "minibatch_32", "sgd_1"}
 

@@ -12,10 +12,10 @@ every epoch it
   training examples (the same examples every time, unlike the history's running mean).
 
 Series (``series.json``, overlaid by ``compare`` with bands over seeds):
-``wall_time_s`` (cumulative seconds, index 0 = initialisation) and ``probe_loss``
-(the loss at the same points); scalars ``wall_time_s`` (the total) and
-``seconds_per_epoch``; plot ``plots/loss_vs_wall_time.png`` (loss against seconds and
-against epochs).
+``training_seconds`` (cumulative, index 0 = initialisation) and ``probe_loss`` (the
+loss at the same points); scalars ``training_seconds`` (the total; not the run's
+``wall_time_s``, which includes loading and evaluation), ``seconds_per_epoch`` and
+``probe_loss``; plot ``plots/loss_vs_wall_time.png`` (loss against seconds and epochs).
 
 Reference: Bottou, "Large-scale machine learning with stochastic gradient descent",
 COMPSTAT 2010; Goodfellow, Bengio & Courville (2016), section 8.1.3.
@@ -31,7 +31,7 @@ from dlrecipes.reports.figures import plots_dir, pyplot, save
 from dlrecipes.reports.probes import Measurement, _loss_function, read_series, series
 
 #: The series names this probe writes.
-TIME_SERIES, LOSS_SERIES = "wall_time_s", "probe_loss"
+TIME_SERIES, LOSS_SERIES = "training_seconds", "probe_loss"
 
 
 def probe_loss(model, x, y, loss: str) -> float:
@@ -63,7 +63,7 @@ def wall_clock(stage, model, x, y, recipe, run_dir) -> Measurement:
             LOSS_SERIES: series(losses, "epoch (0 = initialisation)", "loss (probe batch)", True),
         },
         scalars={
-            "wall_time_s": times[-1],
+            "training_seconds": times[-1],
             "seconds_per_epoch": times[-1] / epochs if epochs else 0.0,
             "probe_loss": losses[-1],
         },

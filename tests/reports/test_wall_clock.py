@@ -22,13 +22,13 @@ def test_clock_runs_between_calls_and_the_loss_is_recorded(tmp_path):
     splits = make_splits(x, y)
     recipe = unit_recipe(probes=("wall_clock",))
     scalars = run_probes(recipe.probes, "init", model, splits, recipe, tmp_path)
-    assert scalars["wall_time_s"] == 0.0
+    assert scalars["training_seconds"] == 0.0
     expected = keras.losses.SparseCategoricalCrossentropy()(y, model(x))
     assert scalars["probe_loss"] == pytest.approx(float(expected), rel=1e-5)
     for _ in range(2):
         time.sleep(0.2)  # "training"
         scalars = run_probes(recipe.probes, "epoch", model, splits, recipe, tmp_path)
-    times = read_series(tmp_path)["wall_time_s"]["values"]
+    times = read_series(tmp_path)["training_seconds"]["values"]
     assert len(times) == 3 and len(read_series(tmp_path)["probe_loss"]["values"]) == 3
     assert 0.4 <= times[-1] < 2.0 and np.all(np.diff(times) >= 0.2)
     assert scalars["seconds_per_epoch"] == pytest.approx(times[-1] / 2)
