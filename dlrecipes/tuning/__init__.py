@@ -73,6 +73,21 @@ command on each with the environment variables set (the chief first)::
 
 The chief writes ``results.csv`` and the plot when the last trial is done.
 
+Keras Tuner's chief does not survive a worker that dies mid-trial: the trial stays
+``RUNNING``, the chief waits for it for ever, and ``--workers`` stops the search
+(run the command again to resume; the lost trial restarts from epoch 0). See
+``bench/tune_kill_worker.py``.
+
+**Optuna** (``--engine optuna``, the ``search`` extra): the same space and trial
+code in a chief-less study whose state lives in a storage (a journal file by
+default, PostgreSQL for many machines with heartbeats); a dead worker's trial is
+failed and rerun once, exactly ``N`` trials end, samplers ``random`` / ``tpe`` /
+``gp`` / ``cmaes`` and pruners ``median`` / ``hyperband`` (a per-epoch Keras
+callback). See :mod:`dlrecipes.tuning.optuna_engine`::
+
+    python -m recipes tune mlp --engine optuna --sampler tpe --pruner median --workers 2
+    python -m recipes tune mlp --engine optuna --storage postgresql://user@host/db
+
 **Errors before any trial**: low > high, a log range with low <= 0, an empty
 or repeated choice, an unknown field or builder option, a value the recipe
 rejects (e.g. ``train.epochs`` 0), an objective the training does not log.
