@@ -325,6 +325,7 @@ def _tune_optuna(
             f"--workers starts its own workers; it cannot run inside one ({engine.ENV_WORKER}="
             f"{worker_index})"
         )
+    engine.make_sampler(sampler, None)  # a missing optional package fails here
     label = engine.search_label(sampler)
     search_dir = search_dir_for(out, base.name, label)
     if fresh and worker_index is None:
@@ -332,7 +333,6 @@ def _tune_optuna(
             shutil.rmtree(search_dir)
         if storage_url and not storage_url.startswith("journal:"):
             engine.delete_study(engine.open_storage(storage_url, search_dir), base, sampler)
-    engine.make_sampler(sampler, None)  # a missing optional package fails here
     splits = _load_data(base)
     _check_objective(base, splits)
     _check_settings(search_dir, base, f"{label}+{pruner}", write=worker_index is None)
