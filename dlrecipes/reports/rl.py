@@ -75,6 +75,12 @@ def policy_table(q_table: np.ndarray, env, env_id: str, path: Path, title: str =
     Grid worlds (FrozenLake, CliffWalking) are drawn as their grid, an arrow per
     cell; other tabular environments as the full ``Q[x, a]`` table.
     """
+    try:
+        axes = env.get_wrapper_attr("grid")  # a discretised state (flappy bird's dx, dy, v)
+    except AttributeError:
+        axes = None
+    if isinstance(axes, dict) and int(np.prod(list(axes.values()))) == q_table.shape[0]:
+        return state_grid_policy(q_table, axes, path, title=title)
     plt = pyplot()
     values = q_table.max(axis=1)
     greedy = q_table.argmax(axis=1)
@@ -134,3 +140,33 @@ def bandit_curves(curves, path: Path, *, best_reward: float | None = None, title
         axis.legend(loc="lower right", fontsize=8)
     top.set_title(title or "the 10-armed testbed")
     save(fig, path)
+
+
+def state_grid_policy(
+    q_table: np.ndarray, axes: dict[str, int], path: Path, *, title: str = "", panels: int = 4
+) -> None:
+    """The greedy action over a discretised state ``(x, y, z)``: one panel per value of z.
+
+    For flappy bird (``axes = {"dx": .., "dy": .., "v": ..}``): the action (flap or not)
+    against the horizontal and vertical distance to the gap, for a few vertical
+    speeds; states never visited (every ``Q`` still 0) are grey.
+    """
+    plt = pyplot()
+    names, sizes = list(axes), [int(n) for n in axes.values()]
+    table = q_table.reshape(*sizes, q_table.shape[-1])  # (x, y, z, actions)
+    greedy = table.argmax(axis=-1).astype(float)
+    greedy[~np.any(table != 0, axis=-1)] = np.nan  # not visited
+    slices = np.unique(np.linspace(0, sizes[2] - 1, panels).round().astype(int))
+    fig, panes = plt.subplots(1, len(slices), figsize=(3.2 * len(slices), 4), squeeze=False)
+    colormap = plt.get_cmap("coolwarm", 2).with_extremes(bad="0.8")
+    for pane, k in zip(panes[0], slices):
+        image = pane.imshow(
+            greedy[:, :, k].T, origin="lower", cmap=colormap, vmin=0, vmax=1, aspect="auto"
+        )
+        pane.set_title(f"{names[2]} bin {k}")
+        pane.set_xlabel(f"{names[0]} bin")
+    panes[0][0].set_ylabel(f"{names[1]} bin")
+    bar = fig.colorbar(image, ax=list(panes[0]), ticks=[0.25, 0.75])
+    bar.ax.set_yticklabels(["action 0", "action 1"])
+    fig.suptitle(title or "greedy action over the state grid (grey: never visited)")
+    save(fig, path, tight_layout=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterator
+from copy import deepcopy
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,12 @@ from dlrecipes.recipe import RecipeError
 
 
 def register_environments() -> None:
-    """Register the library's own environments with gymnasium (``dlrecipes/Catch-v0``)."""
-    from dlrecipes.rl import catch  # imports gymnasium: only when an environment is made
+    """Register the library's own environments with gymnasium (``dlrecipes/Catch-v0``,
+    ``dlrecipes/FlappyBirdTabular-v0``)."""
+    from dlrecipes.rl import catch, flappy  # import gymnasium: only when an env is made
 
     catch.register()
+    flappy.register()
 
 
 def check_env_id(env_id: str) -> None:
@@ -171,7 +174,22 @@ def _encode(value: Any) -> dict[str, Any] | None:
         return {"kind": type(value).__name__, "value": list(value)}
     if isinstance(value, np.random.Generator):
         return {"kind": "generator", "state": value.bit_generator.state}
+    if isinstance(value, list | dict) and _is_json(value):  # flappy bird's pipes, its ground
+        return {"kind": "json", "value": deepcopy(value)}  # a snapshot, not the live list
     return None
+
+
+def _is_json(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is lists and string-keyed dicts of plain values (JSON as it is)."""
+    if isinstance(value, _PLAIN):
+        return not isinstance(value, float) or np.isfinite(value)
+    if depth > 4:
+        return False
+    if isinstance(value, list):
+        return all(_is_json(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def env_state(envs) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -180,9 +198,11 @@ def env_state(envs) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     Every attribute of the vector environment, of each copy and of each wrapper
     (TimeLimit's elapsed steps, OrderEnforcing's reset flag) that is plain data:
     NumPy arrays (CartPole's ``state`` and ``steps``, the autoreset flags), numbers,
-    strings, lists of them (FrozenLake's ``s``) and random generators (their bit
-    generator's state). Spaces, specs, renderers and tables built at construction
-    are not state and are rebuilt by making the environment again.
+    strings, lists of them (FrozenLake's ``s``), nested lists and string-keyed dicts
+    of them (flappy bird's pipes) and random generators (their bit generator's
+    state). Spaces, specs, renderers and tables built at construction are not state
+    and are rebuilt by making the environment again (so is an iterator such as flappy
+    bird's wing-animation cycle, which only changes the drawing).
     """
     arrays, data = {}, {}
     for path, part in _parts(envs):
@@ -225,6 +245,8 @@ def _decode(entry: dict[str, Any], current: Any, array: np.ndarray | None) -> An
         return generator
     if kind == "plain":
         return entry["value"]
+    if kind == "json":
+        return deepcopy(entry["value"])
     raise RecipeError(f"unknown kind of environment state in a checkpoint. Received: {kind!r}")
 
 

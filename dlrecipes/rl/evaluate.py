@@ -37,7 +37,9 @@ def evaluate(
     Returns:
         ``{"returns": (episodes,), "lengths": (episodes,), "return_mean",
         "return_std", "success_rate", "length_mean"}``; a success is an episode
-        with return ``>= success_return``.
+        with return ``>= success_return``. For an environment whose ``info`` reports
+        a game ``score`` (flappy bird's pipes passed) also ``"scores": (episodes,)``,
+        ``"score_mean"`` and ``"score_max"``: the score at each episode's end.
     """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1. Received: episodes={episodes}")
@@ -51,10 +53,10 @@ def evaluate(
         running_return = np.zeros(num_envs)
         running_length = np.zeros(num_envs, int)
         previous_done = np.zeros(num_envs, bool)
-        returns, lengths = [], []
+        returns, lengths, scores = [], [], []
         while (done_count < quota).any():
             actions = policy(observations)
-            observations, rewards, terminated, truncated, _ = envs.step(actions)
+            observations, rewards, terminated, truncated, infos = envs.step(actions)
             live = ~previous_done  # the step after an episode's end is its copy's reset
             running_return[live] += rewards[live]
             running_length[live] += 1
@@ -63,6 +65,8 @@ def evaluate(
                 if done_count[i] < quota[i]:
                     returns.append(running_return[i])
                     lengths.append(running_length[i])
+                    if "score" in infos:
+                        scores.append(float(infos["score"][i]))
                 done_count[i] += 1
                 running_return[i] = 0.0
                 running_length[i] = 0
@@ -71,7 +75,7 @@ def evaluate(
         envs.close()
     returns = np.asarray(returns, float)
     lengths = np.asarray(lengths, int)
-    return {
+    result = {
         "returns": returns,
         "lengths": lengths,
         "return_mean": float(returns.mean()),
@@ -79,3 +83,7 @@ def evaluate(
         "success_rate": float(np.mean(returns >= success_return)),
         "length_mean": float(lengths.mean()),
     }
+    if len(scores) == len(returns):
+        result["scores"] = np.asarray(scores)
+        result["score_mean"], result["score_max"] = float(np.mean(scores)), float(max(scores))
+    return result

@@ -424,9 +424,16 @@ def train_agent(
 
 
 def _metrics(final: dict[str, Any], counters: _Counters) -> dict[str, Any]:
-    """The flat metrics of a run from its final evaluation and counters."""
+    """The flat metrics of a run from its final evaluation and counters (and the game
+    score's mean and max, ``eval_score_mean`` / ``eval_score_max``, where there is one)."""
     train_time = counters.train_time_s
+    score = (
+        {"eval_score_mean": round(final["score_mean"], 4), "eval_score_max": final["score_max"]}
+        if "score_mean" in final
+        else {}
+    )
     return {
+        **score,
         "eval_return_mean": round(final["return_mean"], 4),
         "eval_return_std": round(final["return_std"], 4),
         "success_rate": round(final["success_rate"], 4),

@@ -1,0 +1,127 @@
+"""dlrecipes/rl/flappy.py: the lecture's flappy bird (discretised state, 1 / 50 / -1000).
+
+Needs the optional ``rl-extra`` (flappy-bird-gymnasium, pygame); skipped without it,
+except the one-line error that names the extra.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from dlrecipes import rl
+from dlrecipes.recipe import RecipeError, resolve
+from dlrecipes.rl import checkpoint, flappy
+from dlrecipes.rl.envs import env_state, make_env, make_vector_env, restore_env_state
+from dlrecipes.rl.evaluate import evaluate
+from recipes.q_learning_flappybird import RECIPE as FLAPPY
+from tests.rl.test_train import TIMING_KEYS, _comparable
+
+pytest.importorskip("flappy_bird_gymnasium", reason="the rl-extra is not installed")
+ENV_ID = flappy.FLAPPY_ID
+
+
+def _heuristic(env):
+    """Flap when the bird is about to fall below the gap's lower edge (a good controller)."""
+    wrapper = env.get_wrapper_attr("features")
+
+    def act(_state):
+        dx, dy, v = wrapper()
+        return 1 if dy < 40 else 0  # measured: 20 pipes on seeds 0-4
+
+    return act
+
+
+def _play(env, policy, seed, max_steps=3_000):
+    state, _ = env.reset(seed=seed)
+    rewards, info = [], {}
+    for _ in range(max_steps):
+        state, reward, terminated, truncated, info = env.step(policy(state))
+        rewards.append(reward)
+        assert 0 <= state < env.observation_space.n
+        if terminated or truncated:
+            break
+    return np.array(rewards), info, terminated
+
+
+def test_a_bird_that_never_flaps_dies_and_pays_minus_one_thousand():
+    env = make_env(ENV_ID, {})
+    assert env.get_wrapper_attr("grid") == {"dx": 30, "dy": 61, "v": 20}
+    assert env.observation_space.n == 30 * 61 * 20
+    rewards, info, terminated = _play(env, lambda s: 0, seed=0)
+    assert terminated and info["score"] == 0
+    assert rewards[-1] == -1000.0 and set(rewards[:-1]) == {1.0}  # alive 1 a frame, then death
+
+
+def test_a_good_controller_passes_pipes_and_earns_fifty_each():
+    env = make_env(ENV_ID, {"score_limit": 5})
+    rewards, info, terminated = _play(env, _heuristic(env), seed=1)
+    assert info["score"] == 5 and not terminated  # truncated by score_limit, alive
+    assert np.sum(rewards == 50.0) == 5 and -1000.0 not in rewards
+
+
+def test_the_greedy_evaluation_reports_pipes_passed():
+    never = evaluate(lambda obs: np.zeros(len(obs), int), ENV_ID, {}, 4, seed=0)
+    assert never["score_mean"] == never["score_max"] == 0.0
+    assert never["return_mean"] < -900
+
+
+def test_the_game_state_is_saved_and_restored_mid_episode_as_data():
+    def fresh():
+        envs = make_vector_env(ENV_ID, {}, 2)
+        envs.reset(seed=3)
+        return envs
+
+    rng = np.random.default_rng(0)
+    actions = (rng.random((80, 2)) < 0.1).astype(int)
+    envs = fresh()
+    for a in actions[:30]:
+        envs.step(a)
+    arrays, data = env_state(envs)
+    json.dumps(data)  # plain data only
+    later = [envs.step(a)[:3] for a in actions[30:]]
+    restored = fresh()
+    restore_env_state(restored, arrays, json.loads(json.dumps(data)))
+    again = [restored.step(a)[:3] for a in actions[30:]]
+    for (s_a, r_a, t_a), (s_b, r_b, t_b) in zip(later, again):
+        np.testing.assert_array_equal(s_a, s_b)
+        np.testing.assert_array_equal(r_a, r_b)
+        np.testing.assert_array_equal(t_a, t_b)
+
+
+def test_without_the_extra_making_it_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "flappy_bird_gymnasium", None)  # as if not installed
+    with pytest.raises(RecipeError, match=r"pip install 'dlrecipes\[rl-extra\]'"):
+        make_env(ENV_ID, {})
+
+
+def test_q_learning_flappybird_resumes_exactly(tmp_path, monkeypatch):
+    recipe = resolve(FLAPPY, profile="smoke", overrides={"agent.options.checkpoint_every": 400})
+    straight = tmp_path / "straight"
+    metrics = rl.train_agent(recipe, straight, verbose=False)
+    assert "eval_score_mean" in metrics and "eval_score_max" in metrics
+    assert (straight / "plots" / "policy.png").is_file()
+    interrupted = tmp_path / "interrupted"
+    save = checkpoint.save
+
+    def save_then_crash(*args, **kwargs):
+        save(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint, "save", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        rl.train_agent(recipe, interrupted, verbose=False)
+    monkeypatch.setattr(checkpoint, "save", save)
+    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
+    assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
+        k: v for k, v in metrics.items() if k not in TIMING_KEYS
+    }
+    arrays_a, data_a, rows_a = _comparable(straight)
+    arrays_b, data_b, rows_b = _comparable(interrupted)
+    assert rows_a == rows_b
+    for key in arrays_a:
+        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    assert data_a["envs"] == data_b["envs"]
