@@ -36,7 +36,7 @@ RECIPE = Recipe(
     ),
     expect=ExpectSpec(
         metric="accuracy",
-        threshold=0.7,
+        threshold=0.75,
         data="stdlib_docs (6 packages, ~370 test docstrings; majority class 38 %)",
         budget="~3 min, 2 CPU",
     ),
