@@ -44,3 +44,81 @@ def depth(model, splits, recipe, run_dir: Path) -> dict:
         "shortcuts": int(shortcuts),
         "train_error_percent": 100.0 * (1.0 - accuracy),
     }
+
+
+def depth_sweep(compare_dir: str | Path) -> dict:
+    """Training loss and error against depth for the arms of a ``compare --seeds`` directory.
+
+    Reads every ``<arm>/<recipe>/<run>/metrics.json`` (each run's ``depth`` report and
+    its training-split evaluation, in inference mode), groups the runs by
+    (shortcuts or not, weighted layers) and writes ``plots/depth_sweep.png``: mean
+    and min-max over seeds of the training loss and training error against depth,
+    one line for plain and one for residual networks (He et al. 2016, Fig. 1 / 6).
+
+    Returns:
+        ``{"plain" | "residual": {depth: {"train_loss", "train_error_percent",
+        "test_accuracy", "seeds"}}}`` (means over seeds).
+    """
+    import json
+
+    from dlrecipes.reports.figures import pyplot, save
+
+    compare_dir = Path(compare_dir)
+    runs: dict[tuple[str, int], list[dict]] = {}
+    for path in sorted(compare_dir.glob("*/*/*/metrics.json")):
+        metrics = json.loads(path.read_text())
+        report = (metrics.get("reports") or {}).get("depth")
+        if not report:
+            continue
+        kind = "residual" if report["shortcuts"] else "plain"
+        runs.setdefault((kind, int(report["weighted_layers"])), []).append(
+            {
+                "train_loss": float(metrics["evaluation"]["train"]["loss"]),
+                "train_error_percent": float(report["train_error_percent"]),
+                "test_accuracy": float(metrics["test"]["accuracy"]),
+            }
+        )
+    if not runs:
+        raise ValueError(
+            f"no run with a 'depth' report under {str(compare_dir)!r}. Received: a directory "
+            "that is not a compare --seeds directory of plain_vs_residual_depth"
+        )
+    table: dict[str, dict[int, dict]] = {}
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for kind, colour in (("plain", "tab:red"), ("residual", "tab:blue")):
+        depths = sorted(d for k, d in runs if k == kind)
+        if not depths:
+            continue
+        for axis, key in zip(axes, ("train_loss", "train_error_percent"), strict=True):
+            values = [np.array([r[key] for r in runs[(kind, d)]]) for d in depths]
+            means = [v.mean() for v in values]
+            axis.plot(depths, means, "o-", color=colour, label=kind)
+            axis.fill_between(
+                depths,
+                [v.min() for v in values],
+                [v.max() for v in values],
+                color=colour,
+                alpha=0.2,
+            )
+        table[kind] = {
+            d: {
+                key: float(np.mean([r[key] for r in runs[(kind, d)]]))
+                for key in ("train_loss", "train_error_percent", "test_accuracy")
+            }
+            | {"seeds": len(runs[(kind, d)])}
+            for d in depths
+        }
+    axes[0].set_ylabel("training loss (cross-entropy)")
+    axes[1].set_ylabel("training error (%)")
+    for axis in axes:
+        axis.set_xlabel("weighted layers")
+        axis.legend()
+    seeds = max(len(v) for v in runs.values())
+    fig.suptitle(
+        f"same budget, deeper: plain nets train worse, residual ones do not "
+        f"(mean and range over {seeds} seeds)",
+        fontsize=9,
+    )
+    save(fig, compare_dir / "plots" / "depth_sweep.png")
+    return table
