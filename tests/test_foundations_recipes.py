@@ -7,6 +7,7 @@ the lecture results at full budget, are marked ``slow`` (``pytest -m slow``).
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dlrecipes import registry
@@ -237,3 +238,24 @@ def test_lecture_mlp_smoke_reports_the_dropout_ensemble(tmp_path):
     ensemble = report["dropout_ensemble"]
     assert ensemble["num_samples"] == 100 and 0 <= ensemble["argmax_agreement"] <= 1
     assert "dropout_ensemble.png" in _plots(result.run_dir)
+
+
+def test_loss_landscape_smoke_trains_each_seed_and_draws_the_slices(tmp_path):
+    result = run("loss_landscape", smoke=True, out=tmp_path)
+    m = result.metrics["test"]
+    assert {"loss_seed_0", "loss_seed_1", "loss_seed_2"} <= set(m)
+    assert m["numpy_vs_keras_loss"] < 1e-5  # the NumPy loss is the loss Keras trained
+    assert _plots(result.run_dir) >= {
+        "final_loss_per_seed.png",
+        "loss_along_lines.png",
+        "loss_plane.png",
+    }
+
+
+@pytest.mark.slow
+def test_loss_landscape_default_finds_the_stuck_point(tmp_path):
+    result = run("loss_landscape", out=tmp_path)
+    m = result.metrics["test"]
+    assert m["stuck_seeds"] >= 1 and m["loss_seed_2"] == pytest.approx(np.log(2) / 2, abs=0.01)
+    assert m["stuck_gradient_norm"] < 1e-2 and m["stuck_hessian_min"] > -1e-3
+    assert m["solved_loss"] < 0.01 and m["barrier_between_solutions"] > 0.1

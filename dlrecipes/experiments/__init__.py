@@ -24,6 +24,7 @@ EXPERIMENTS: dict[str, str] = {
     "cnn_visualisation": "dlrecipes.experiments.cnn_visualisation:cnn_visualisation",
     "lecture_numbers": "dlrecipes.experiments.lecture_numbers:lecture_numbers",
     "linear_classifiers": "dlrecipes.experiments.linear_classifiers:linear_classifiers",
+    "loss_landscape": "dlrecipes.experiments.landscape:loss_landscape",
     "bandit_testbed": "dlrecipes.experiments.bandits:bandit_testbed",
 }
 
