@@ -422,8 +422,14 @@ def cnn_visualisation(recipe, run_dir) -> dict:
             "texture_loss_start": losses[0],
             "texture_loss_synthesised": loss_of(synthesised),
             "texture_loss_other_patch": loss_of(other),
+            # pixel-for-pixel correlation with the target: a second patch of the same
+            # foliage has about 0; the synthesis more means the statistics pin down
+            # part of the layout (the "copying" of many random filters on a small image)
             "texture_pixel_correlation": float(
                 np.corrcoef(synthesised.ravel(), target.ravel())[0, 1]
+            ),
+            "texture_pixel_correlation_other_patch": float(
+                np.corrcoef(other.ravel(), target.ravel())[0, 1]
             ),
         }
     )
