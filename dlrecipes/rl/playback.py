@@ -1,4 +1,4 @@
-"""Evaluate a saved agent and record an episode as a GIF (``run NAME --play RUN_DIR``).
+"""Evaluate a saved agent and record an episode as a GIF or MP4 (``run NAME --play RUN_DIR``).
 
 Everything read from the run directory is data: ``recipe.toml`` (no code), the
 Q-network in Keras' safe mode or the Q-table without pickle. Damaged files and
@@ -73,18 +73,29 @@ def _check_saved_agent(best: Path) -> None:
         )
 
 
-def check_record_path(path: Path) -> Path:
-    """Check that ``--record`` can write its GIF, *before* any episode is played.
+#: The video formats ``--record`` writes, by suffix (MP4 needs the ``video`` extra).
+VIDEO_SUFFIXES = (".gif", ".mp4")
+VIDEO_EXTRA = "video"
 
-    The name must end in ``.gif`` and its directory must be creatable and writable: the
-    directories are made and a temporary file next to the GIF is written and removed.
+
+def check_record_path(path: Path) -> Path:
+    """Check that ``--record`` can write its video, *before* any episode is played.
+
+    The name must end in ``.gif`` or ``.mp4`` (H.264 through imageio-ffmpeg, the
+    ``video`` extra, checked here too) and its directory must be creatable and
+    writable: the directories are made and a temporary file next to it is written
+    and removed.
 
     Raises:
         RecipeError: one line naming the path and why it cannot be written.
     """
     path = Path(path)
-    if path.suffix.lower() != ".gif":
-        raise RecipeError(f"--record writes a GIF. Received: {str(path)!r} (use a .gif name)")
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise RecipeError(
+            f"--record writes a GIF or an MP4. Received: {str(path)!r} (use a .gif or .mp4 name)"
+        )
+    if path.suffix.lower() == ".mp4":
+        _mp4_writer()
     if path.is_dir():
         raise RecipeError(f"--record expects a file name. Received: {str(path)!r} is a directory")
     probe = path.with_name(path.name + ".tmp")
@@ -100,8 +111,36 @@ def check_record_path(path: Path) -> Path:
     return path
 
 
+def _mp4_writer():
+    """imageio's ffmpeg writer, or the one-line error naming the extra."""
+    try:
+        import imageio.v2 as imageio
+        import imageio_ffmpeg  # noqa: F401  (the ffmpeg binary imageio calls)
+    except ImportError:
+        raise RecipeError(
+            f"--record ... .mp4 needs imageio and imageio-ffmpeg: pip install "
+            f"'dlrecipes[{VIDEO_EXTRA}]' (or record a .gif)"
+        ) from None
+    return imageio
+
+
+def _write_mp4(frames: list[np.ndarray], path: Path, fps: int) -> None:
+    """H.264 MP4 (yuv420p, plays everywhere); frames are padded to even sizes."""
+    imageio = _mp4_writer()
+    height, width = frames[0].shape[:2]
+    pad = ((0, height % 2), (0, width % 2), (0, 0))
+    partial = path.with_name(path.name + ".tmp.mp4")  # written whole, then renamed
+    with imageio.get_writer(
+        partial, fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=1
+    ) as writer:
+        for frame in frames:
+            writer.append_data(np.pad(np.asarray(frame, np.uint8)[..., :3], pad))
+    partial.replace(path)
+
+
 def record_gif(policy, env_id: str, env_options: dict, path: Path, seed: int, fps: int = 30):
-    """Play one greedy episode with ``render_mode="rgb_array"`` and save its frames as a GIF."""
+    """Play one greedy episode with ``render_mode="rgb_array"``; save it as a GIF or an MP4
+    (by ``path``'s suffix)."""
     from PIL import Image
 
     path = check_record_path(path)
@@ -123,9 +162,13 @@ def record_gif(policy, env_id: str, env_options: dict, path: Path, seed: int, fp
             done = terminated or truncated
     finally:
         env.close()
-    images = [Image.fromarray(np.asarray(frame)) for frame in frames if frame is not None]
-    if not images:
+    frames = [np.asarray(frame) for frame in frames if frame is not None]
+    if not frames:
         raise RecipeError(f"{env_id} rendered no frames with render_mode='rgb_array'")
+    if path.suffix.lower() == ".mp4":
+        _write_mp4(frames, path, fps)
+        return {"video": str(path), "video_frames": len(frames), "video_return": total}
+    images = [Image.fromarray(frame) for frame in frames]
     partial = path.with_name(path.name + ".tmp")  # written whole, then renamed
     images[0].save(
         partial,
@@ -147,7 +190,7 @@ def play(
     Args:
         run_dir: a run directory written by ``python -m recipes run`` for an RL recipe.
         episodes: greedy evaluation episodes.
-        record: a ``.gif`` path to write one rendered episode to.
+        record: a ``.gif`` or ``.mp4`` path to write one rendered episode to.
         seed: the evaluation seed.
 
     Returns:

@@ -16,8 +16,8 @@ def test_play_evaluates_the_saved_agent_and_records_a_gif(tmp_path):
     result = rl.play(tmp_path, episodes=3, record=tmp_path / "episode.gif")
     assert len(result["returns"]) == 3 and "eval_return_mean" in result
     assert result["video_frames"] > 1 and (tmp_path / "episode.gif").is_file()
-    with pytest.raises(RecipeError, match="Received: .*episode.mp4"):
-        rl.play(tmp_path, episodes=1, record=tmp_path / "episode.mp4")
+    with pytest.raises(RecipeError, match="GIF or an MP4. Received: .*episode.avi"):
+        rl.play(tmp_path, episodes=1, record=tmp_path / "episode.avi")
     with pytest.raises(RecipeError, match="recipe.toml"):
         rl.play(tmp_path / "nowhere")
     (tmp_path / "best" / "q_table.npy").unlink()
@@ -33,3 +33,18 @@ def test_play_a_dqn_agent(dqn_smoke_run, tmp_path):
     assert len(result["returns"]) == 2 and result["eval_return_mean"] > 0
     with Image.open(tmp_path / "cartpole.gif") as gif:
         assert 1 < gif.n_frames <= result["video_frames"]  # PIL merges equal frames
+
+
+def test_play_records_an_mp4(tmp_path):
+    imageio = pytest.importorskip("imageio.v2", reason="the video extra is not installed")
+    pytest.importorskip("imageio_ffmpeg", reason="the video extra is not installed")
+    recipe = resolve(Q_LEARNING_FROZENLAKE, profile="smoke")
+    rl.train_agent(recipe, tmp_path, verbose=False)
+    (tmp_path / "recipe.toml").write_text(recipe_to_toml(recipe))
+    result = rl.play(tmp_path, episodes=1, record=tmp_path / "episode.mp4")
+    reader = imageio.get_reader(tmp_path / "episode.mp4")
+    frames = [frame for frame in reader]
+    reader.close()
+    assert len(frames) == result["video_frames"] > 1
+    assert frames[0].shape[2] == 3 and frames[0].shape[0] % 2 == 0
+    assert not list(tmp_path.glob("*.tmp*"))
