@@ -437,6 +437,13 @@ def _probe_wall_clock(stage, model, x, y, recipe, run_dir) -> Measurement:
     return wall_clock(stage, model, x, y, recipe, run_dir)
 
 
+def _probe_activation_sparsity(stage, model, x, y, recipe, run_dir) -> Measurement:
+    """Fraction of exactly-zero hidden activations (:mod:`dlrecipes.reports.sparsity`)."""
+    from dlrecipes.reports.sparsity import activation_sparsity  # it imports this module
+
+    return activation_sparsity(stage, model, x, y, recipe, run_dir)
+
+
 @dataclass(frozen=True)
 class Probe:
     """A registered probe.
@@ -477,6 +484,9 @@ PROBES: dict[str, Probe] = {
     ),
     "wall_clock": Probe(
         ("init", "epoch"), "train", _probe_wall_clock, "training seconds and loss, per epoch"
+    ),
+    "activation_sparsity": Probe(
+        ("init", "end"), "test", _probe_activation_sparsity, "fraction of zero hidden activations"
     ),
 }
 
