@@ -417,6 +417,9 @@ def check_environments(recipes=None) -> list[Check]:
                 "pip install 'gymnasium[classic-control]>=1.2'",
             )
         ]
+    from dlrecipes.rl.envs import register_environments
+
+    register_environments()  # the library's own ids (dlrecipes/Catch-v0, ...)
     made, missing = [], []
     for env_id, names in sorted(needed.items()):
         try:
