@@ -6,12 +6,15 @@ word ids (0 pads, 1 is an unknown word), an ``Embedding`` (masking the padding)
 gives each word a vector, an LSTM reads them in order and ``softmax(W h_T + b)``
 classifies the final state. The saved ``model.keras`` takes raw strings.
 
-On the small default data (``stdlib_docs``: ~1,300 training docstrings of six
-standard-library packages) the bag of words is the stronger model: the LSTM has
-about 17 times more parameters to fit from the same examples, mostly word
-vectors, and the package a docstring documents is told by *which* words occur
-more than by their order. ``--set data.source=keras:imdb`` (25,000 reviews,
-downloads) is where sequence models start to pay off.
+On the small default data (``stdlib_docs``: 1,337 training docstrings of six
+standard-library packages) the bag of words is at least as good: over 3 seeds
+(``compare text_classifiers --seeds 0-2``) TF-IDF logistic regression scores 0.901
+[0.888, 0.915] and this LSTM 0.877 [0.829, 0.926], no difference at this budget. The
+LSTM has about 5 times more parameters (328,518, mostly word vectors) to fit from the
+same examples, fits its training set perfectly within 10 epochs, and the package a
+docstring documents is told by *which* words occur more than by their order.
+``--set data.source=keras:imdb`` (25,000 reviews, downloads) is where sequence models
+have more to learn from.
 """
 
 from dlrecipes.recipe import DataSpec, ExpectSpec, ModelSpec, Recipe, TrainSpec
