@@ -331,6 +331,11 @@ def cmd_describe(args) -> int:
     counts = parameter_counts(model)
     print(f"trainable parameters: {counts['trainable']:,}")
     print(f"non-trainable parameters: {counts['non_trainable']:,}")
+    from dlrecipes.training.compile_path import choose
+    from dlrecipes.training.fit import steps_per_epoch
+
+    epoch_steps = steps_per_epoch(len(splits.x_train), recipe.train.batch_size)
+    print(choose(model, recipe.train, epoch_steps).line())
     return 0
 
 

@@ -59,6 +59,7 @@ def test_describe_prints_toml_summary_and_parameter_counts(capsys):
     out = capsys.readouterr().out
     assert 'name = "softmax_regression"' in out and "[train]" in out
     assert "trainable parameters: 650" in out and "non-trainable parameters: 0" in out
+    assert "compile path: XLA " in out and "step(s) per call (" in out  # chosen, with its reason
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,8 @@ GOLDEN_KEYS = {
         "steps",
         "fit_time_s",
         "steps_per_second",
+        "compile_path",
+        "phases_s",
     },
     "rl": COMMON_KEYS | {"steps_per_second"},
     "custom": COMMON_KEYS,

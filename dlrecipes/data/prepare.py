@@ -4,13 +4,17 @@ Order: split (deterministic for the seed, stratified for classes) -> limit ->
 scale to [0, 1] -> image layout (channels, centred zero padding, resizing) ->
 ``flat`` / ``sequence`` reshaping. Standardisation is *not* done here: the
 runner puts a ``keras.layers.Normalization`` adapted on the training split into
-the model, so that a saved model takes raw inputs.
+the model, so that a saved model takes raw inputs. Augmentation is not done here
+either: ``extras["augment"]`` records it (:func:`dlrecipes.data.augment.augmentation_of`)
+and the training pipeline applies it to each batch
+(:class:`dlrecipes.training.augmented_batches.AugmentedBatches`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from dlrecipes.data.augment import augmentation_of
 from dlrecipes.data.splits import RawData, Splits
 from dlrecipes.recipe import RecipeError
 
@@ -152,6 +156,10 @@ def prepare(raw: RawData, spec, seed: int) -> Splits:
     else:
         num_classes = 0
         num_outputs = 1 if y_train.ndim == 1 else int(np.prod(y_train.shape[1:]))
+    try:
+        augment = augmentation_of(spec, x_train, seed)
+    except ValueError as error:
+        raise RecipeError(str(error)) from None
     return Splits(
         x_train=x_train,
         y_train=y_train,
@@ -165,5 +173,9 @@ def prepare(raw: RawData, spec, seed: int) -> Splits:
         num_outputs=num_outputs,
         class_names=raw.class_names or tuple(str(i) for i in range(num_classes)),
         source=spec.source,
-        extras={**raw.extras, **({"image_size": image_size} if image_size else {})},
+        extras={
+            **raw.extras,
+            **({"image_size": image_size} if image_size else {}),
+            **({"augment": augment} if augment else {}),
+        },
     )

@@ -2,13 +2,16 @@
 
 The one place that turns ``recipe.model`` + the data into a ``keras.Model``::
 
-    Input -> [RandomTranslation, RandomRotation] -> [Normalization adapted on the
-    training split] -> the builder's model [-> float32 outputs under mixed precision]
+    Input -> [Normalization adapted on the training split] -> the builder's model
+    [-> float32 outputs under mixed precision]
 
-so ``model.keras`` takes raw (scaled) inputs. :func:`unwrap` gives back the
-builder's model (and passes inputs through the wrapper's layers), for probes and
-reports that look inside it. Mixed precision is not set here: the run scopes it
-(:func:`dlrecipes.training.precision_policy`) around building and training.
+so ``model.keras`` takes raw (scaled) inputs and holds only inference layers: sample
+expansion (``data.augment_shift`` / ``augment_rotation``) runs in the input pipeline
+(:class:`dlrecipes.training.augmented_batches.AugmentedBatches`), not in the model.
+:func:`unwrap` gives back the builder's model (and passes inputs through the wrapper's
+layers), for probes and reports that look inside it. Mixed precision is not set here:
+the run scopes it (:func:`dlrecipes.training.precision_policy`) around building and
+training.
 """
 
 from __future__ import annotations
@@ -166,7 +169,7 @@ def adapt_text_vectorization(model, splits) -> None:
 
 
 def build_model(recipe, splits):
-    """Build the recipe's model, wrapped with augmentation and standardisation layers.
+    """Build the recipe's model, wrapped with its standardisation layer (inference only).
 
     Args:
         recipe: a resolved :class:`~dlrecipes.spec.Recipe`.
@@ -189,18 +192,10 @@ def build_model(recipe, splits):
     adapt_text_vectorization(base, splits)  # a TextVectorization learns the training text
     data = recipe.data
     mixed = recipe.train.mixed_precision
-    if not (data.standardize or data.augment_shift or data.augment_rotation or mixed):
+    if not (data.standardize or mixed):
         return base
     inputs = keras.Input(shape=splits.input_shape, name="inputs")
     x = inputs
-    if data.augment_shift:
-        x = keras.layers.RandomTranslation(
-            data.augment_shift, data.augment_shift, fill_mode="constant", name="augment_shift"
-        )(x)
-    if data.augment_rotation:
-        x = keras.layers.RandomRotation(
-            data.augment_rotation, fill_mode="constant", name="augment_rotation"
-        )(x)
     if data.standardize:
         normalization = keras.layers.Normalization(axis=-1, name="standardize")
         normalization.adapt(splits.x_train)
@@ -215,7 +210,7 @@ def build_model(recipe, splits):
 
 def unwrap(model, x=None):
     """The builder's model inside :func:`build_model`'s wrapper, and ``x`` passed through
-    the wrapper's layers in inference mode (no augmentation; standardised).
+    the wrapper's layers in inference mode (standardised).
 
     Returns ``(base, x)``; ``(model, x)`` when the model is not wrapped.
     """

@@ -94,6 +94,25 @@ def _data_summary(splits) -> dict[str, Any]:
     }
 
 
+class Phases:
+    """Seconds spent in each step of a run (``metrics.json["phases_s"]``).
+
+    ``import`` is the time from the command's start to the first step (Python,
+    Keras and the backend loading); the rest are the steps themselves.
+    """
+
+    def __init__(self, started: float):
+        self.seconds: dict[str, float] = {}
+        self._last = started
+        self.mark("import")
+
+    def mark(self, phase: str) -> None:
+        """The time since the previous mark is ``phase``'s."""
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self._last, 3)
+        self._last = now
+
+
 def _metrics(recipe, run_dir, model, splits, fitted, test, evaluation, extra, started, applies):
     """``metrics.json`` of a supervised run (keys pinned by a golden test)."""
     from dlrecipes.evaluation import expectation
@@ -114,6 +133,8 @@ def _metrics(recipe, run_dir, model, splits, fitted, test, evaluation, extra, st
         **extra,
         # what Keras actually compiled with (layers such as RandomRotation turn XLA off)
         "jit_compile": bool(getattr(model, "jit_compile", recipe.train.jit_compile)),
+        # what was chosen and why (dlrecipes.training.compile_path)
+        "compile_path": model.compile_path.as_dict(),
         "parameters": parameter_counts(model),
         "data": _data_summary(splits),
         "epochs_run": fitted.epochs_run,
@@ -151,22 +172,28 @@ def run_supervised(
     from dlrecipes.training.targets import targets_for_loss
 
     recipe = resolved.recipe
+    phases = Phases(started)
     _check_names(recipe)
     set_seed(recipe.seed, recipe.train.jit_compile)
     splits = targets_for_loss(data_sources.load(recipe.data, seed=recipe.seed), recipe.train.loss)
+    phases.mark("data")
     with (
         precision_policy(recipe.train.mixed_precision),
-        distribution_scope(recipe.train.distribution, recipe.train.jit_compile),
+        # only a recipe that forces XLA is refused; "auto" chooses no XLA for it
+        distribution_scope(recipe.train.distribution, recipe.train.jit_compile is True),
     ):
         model = build_model(recipe, splits)
         compile_model(model, recipe.train, len(splits.x_train))
+        phases.mark("build")
         if run_dir is None:
             run_dir = directory.create(out, recipe, info=directory.run_info(resolved, applies))
         tracker = None
         try:
             tracker = _tracker(recipe, run_dir)
             print(f"[{recipe.name}] {splits.summary()}", flush=True)
+            print(f"[{recipe.name}] {model.compile_path.line()}", flush=True)
             probed = _probes(recipe, "init", model, splits, run_dir)
+            phases.mark("build")
             fitted = fit(
                 model,
                 splits,
@@ -180,14 +207,19 @@ def run_supervised(
                 ],
                 carried=probed,
             )
+            phases.mark("fit")
             test = evaluate_model(model, splits, recipe, "test")
             evaluation = _evaluate_all(model, splits, recipe, test)
+            phases.mark("evaluate")
             atomic.save_model(model, run_dir / "model.keras")
+            phases.mark("save")
             _plots(recipe, fitted.history, test["report"], splits, run_dir)
             extra = {"reports": reports.run_all(recipe.reports, model, splits, recipe, run_dir)}
             probed.update(_probes(recipe, "end", model, splits, run_dir))
             if probed:
                 extra["probes"] = probed
+            phases.mark("plots")
+            extra["phases_s"] = phases.seconds
             metrics = _metrics(
                 recipe,
                 run_dir,

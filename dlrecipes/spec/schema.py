@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dlrecipes.spec.coerce import coerce_scalar
 from dlrecipes.spec.errors import (
     MAX_SEED,
     RecipeError,
@@ -110,6 +111,24 @@ class ModelSpec:
         _freeze_fields(self, "options")
 
 
+#: The value of ``train.jit_compile`` / ``train.steps_per_execution`` that lets the library choose.
+AUTO = "auto"
+
+
+def _auto_or_value(spec: Any, name: str, expected: str) -> None:
+    """Normalise ``spec.<name>``: ``"auto"`` stays, ``"true"`` / ``"8"`` strings (``--set``,
+    TOML) become ``True`` / ``8``; anything else is a one-line error."""
+    value = getattr(spec, name)
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        object.__setattr__(spec, name, AUTO)
+        return
+    kind = bool if name == "jit_compile" else int
+    try:
+        object.__setattr__(spec, name, coerce_scalar(value, kind, f"train.{name}"))
+    except RecipeError:
+        raise RecipeError(f"train.{name} expects {expected}. Received: {value!r}") from None
+
+
 @dataclass(frozen=True)
 class TrainSpec:
     """How to compile and fit.
@@ -131,9 +150,13 @@ class TrainSpec:
         early_stopping_patience: epochs without improvement of ``monitor``
             before stopping (0 = off); the best weights are restored.
         monitor: quantity watched by early stopping.
-        jit_compile: compile the train step with XLA. ``True`` by default, passed
-            explicitly because ``"auto"`` means off on CPU under TensorFlow.
-        steps_per_execution: train steps run per compiled call.
+        jit_compile: compile the train step with XLA: ``true`` or ``false`` force it;
+            ``"auto"`` (the default) lets :mod:`dlrecipes.training.compile_path` choose the
+            fastest path for the backend, device and model (recorded with its reason in
+            ``metrics.json`` and shown by ``describe``).
+        steps_per_execution: train steps run per compiled call; ``"auto"`` (the default)
+            chosen with ``jit_compile`` (several tiny steps per call where Keras'
+            per-step dispatch would dominate).
         mixed_precision: train in ``mixed_float16`` (useful on GPUs).
         tensorboard: write TensorBoard logs in the run directory.
         track: an experiment tracker beyond TensorBoard: ``""`` (none) or ``"mlflow"``
@@ -158,8 +181,8 @@ class TrainSpec:
     metrics: tuple[str, ...] = ("accuracy",)
     early_stopping_patience: int = 0
     monitor: str = "val_loss"
-    jit_compile: bool = True
-    steps_per_execution: int = 1
+    jit_compile: bool | str = "auto"
+    steps_per_execution: int | str = "auto"
     mixed_precision: bool = False
     tensorboard: bool = True
     shuffle: bool = True
@@ -171,8 +194,11 @@ class TrainSpec:
         _freeze_fields(self, "optimizer_options", "schedule_options", "metrics")
         check_choice("train.track", self.track, TRACKERS)
         check_choice("train.distribution", self.distribution, DISTRIBUTIONS)
+        _auto_or_value(self, "jit_compile", "true or false (or auto)")
+        _auto_or_value(self, "steps_per_execution", "an integer >= 1 (or auto)")
         for name in ("epochs", "batch_size", "steps_per_execution"):
-            check_count(f"train.{name}", getattr(self, name), low=1)
+            if getattr(self, name) != AUTO:
+                check_count(f"train.{name}", getattr(self, name), low=1)
         check_count("train.early_stopping_patience", self.early_stopping_patience, low=0)
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise RecipeError(

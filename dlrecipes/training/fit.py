@@ -1,7 +1,9 @@
 """Compile and fit a model the way a recipe's ``TrainSpec`` says.
 
-``jit_compile=True`` is passed explicitly: under TensorFlow ``"auto"`` means no
-XLA on a CPU. Callbacks: early stopping (best weights restored), a NaN guard, a
+XLA and the steps per compiled call are chosen per backend, device and model by
+:mod:`dlrecipes.training.compile_path` (``train.jit_compile`` / ``steps_per_execution``
+``"auto"``) or forced by the recipe; the choice is kept on the model as
+``model.compile_path``. Callbacks: early stopping (best weights restored), a NaN guard, a
 CSV history, TensorBoard logs and, in a run directory, a backup of the whole
 training state (:mod:`dlrecipes.training.backup`) from which ``--resume``
 continues an interrupted run exactly.
@@ -17,8 +19,11 @@ import keras
 
 from dlrecipes.recipe import RecipeError
 from dlrecipes.training import backup as backups
+from dlrecipes.training.augmented_batches import AugmentedBatches
 from dlrecipes.training.callbacks import DivergenceGuard, Throughput
+from dlrecipes.training.compile_path import choose
 from dlrecipes.training.optimizers import make_optimizer
+from dlrecipes.training.seeding import set_determinism
 
 MIN_STEPS_BETWEEN_BACKUPS = 25
 CUSTOM_LOSSES = {"rbf_map": ("dlrecipes.losses", "RBFMAPLoss")}
@@ -62,15 +67,24 @@ def steps_per_epoch(num_examples: int, batch_size: int) -> int:
 
 
 def compile_model(model: keras.Model, train, num_train_examples: int) -> keras.Model:
-    """Compile with the spec's optimizer, schedule, loss, metrics, XLA and steps/execution."""
-    total_steps = steps_per_epoch(num_train_examples, train.batch_size) * train.epochs
+    """Compile with the spec's optimizer, schedule, loss, metrics and compile path.
+
+    The path (XLA, steps per call; :func:`dlrecipes.training.compile_path.choose`) is
+    kept as ``model.compile_path``; ``model.jit_compile`` says what Keras actually
+    compiled (it turns XLA off itself for layers that do not support it).
+    """
+    epoch_steps = steps_per_epoch(num_train_examples, train.batch_size)
+    path = choose(model, train, epoch_steps)
+    if "jit_compile" not in path.forced:  # forced: set_seed has set it already
+        set_determinism(path.jit_compile)
     model.compile(
-        optimizer=make_optimizer(train, total_steps),
+        optimizer=make_optimizer(train, epoch_steps * train.epochs),
         loss=resolve_loss(train.loss),
         metrics=resolve_metrics(train.metrics),
-        jit_compile=train.jit_compile,
-        steps_per_execution=train.steps_per_execution,
+        jit_compile=path.jit_compile,
+        steps_per_execution=path.steps_per_execution,
     )
+    model.compile_path = path
     # Creating the optimizer's slots now spares a second trace of the train step.
     model.optimizer.build(model.trainable_variables)
     return model
@@ -111,6 +125,27 @@ def _result(history: dict, throughput: Throughput) -> FitResult:
         fit_seconds=throughput.fit_seconds,
         steps_per_second=throughput.steps_per_second(),
     )
+
+
+def _training_inputs(splits, train, initial_epoch: int, epochs: int) -> dict:
+    """``model.fit``'s training-data arguments: the arrays, or, when the data asks for
+    augmentation (``splits.extras["augment"]``), :class:`AugmentedBatches` read as one
+    sequence across the remaining epochs (augmentation stays out of the model)."""
+    augment = splits.extras.get("augment")
+    if not augment:
+        x, y = splits.x_train, splits.y_train
+        return {"x": x, "y": y, "batch_size": train.batch_size, "shuffle": train.shuffle}
+    batches = AugmentedBatches(
+        splits.x_train,
+        splits.y_train,
+        train.batch_size,
+        **augment,
+        shuffle=train.shuffle,
+        first_epoch=initial_epoch,
+        epochs=epochs,
+    )
+    # Keras must not reorder the batches: the order is part of each batch's index
+    return {"x": batches, "steps_per_epoch": batches.steps_per_epoch, "shuffle": False}
 
 
 def fit(
@@ -175,16 +210,14 @@ def fit(
         all_callbacks.append(backup)  # last: it keeps what the others wrote for the epoch
     verbose = verbose if verbose != "auto" else train.verbose
     verbose = verbose if verbose == "auto" else int(verbose)
+    initial_epoch = saved.epoch if saved is not None else 0
     history = model.fit(
-        splits.x_train,
-        splits.y_train,
-        batch_size=train.batch_size,
+        **_training_inputs(splits, train, initial_epoch, epochs),
         epochs=epochs,
-        initial_epoch=saved.epoch if saved is not None else 0,
+        initial_epoch=initial_epoch,
         validation_data=(splits.x_val, splits.y_val) if len(splits.x_val) else None,
         callbacks=all_callbacks,
         verbose=verbose,
-        shuffle=train.shuffle,
     )
     if guard.diverged_at is not None:
         raise TrainingDivergedError(guard.explain(train, splits))

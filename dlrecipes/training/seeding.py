@@ -14,15 +14,24 @@ import keras
 import numpy as np
 
 
-def set_seed(seed: int, jit_compile: bool = True) -> None:
-    """Seed Python, NumPy and the backend.
+def set_seed(seed: int, jit_compile: bool | str = True) -> None:
+    """Seed Python, NumPy and the backend (and set op determinism, see :func:`set_determinism`).
 
-    Without XLA, TensorFlow is also asked for deterministic ops. With XLA it is not:
-    Keras turns XLA off whenever op determinism is on, and XLA's CPU kernels are
-    deterministic already (the determinism test checks that the same seed gives
-    the same metrics with XLA on).
+    ``jit_compile="auto"`` leaves determinism to :func:`dlrecipes.training.compile_model`,
+    which sets it once the compile path is chosen.
     """
     keras.utils.set_random_seed(seed)
+    if jit_compile != "auto":
+        set_determinism(bool(jit_compile))
+
+
+def set_determinism(jit_compile: bool) -> None:
+    """Without XLA, ask TensorFlow for deterministic ops; with XLA do not.
+
+    Keras turns XLA off whenever op determinism is on, and XLA's CPU kernels are
+    deterministic already (the determinism test checks that the same seed gives the
+    same metrics with XLA on). Other backends: nothing to set.
+    """
     if keras.backend.backend() == "tensorflow":
         from tensorflow.python.framework import config
 

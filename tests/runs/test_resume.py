@@ -114,6 +114,7 @@ Q_LEARNING = [
 VOLATILE = {
     "wall_time_s",
     "fit_time_s",
+    "phases_s",
     "steps_per_second",
     "train_time_s",
     "time_to_solve_s",
