@@ -452,15 +452,36 @@ def run_worker(
         if ended + running >= trials and not _waiting(study):
             time.sleep(POLL_SECONDS)  # a running trial may still fail and be retried
             continue
-        study.optimize(
-            run_trial,
-            n_trials=1,
-            catch=(keras_tuner.errors.FailedTrialError, Surplus),
-            callbacks=[report],
-            gc_after_trial=False,
-            show_progress_bar=False,
-        )
+        try:
+            study.optimize(
+                run_trial,
+                n_trials=1,
+                catch=(keras_tuner.errors.FailedTrialError, Surplus),
+                callbacks=[report],
+                gc_after_trial=False,
+                show_progress_bar=False,
+            )
+        except (ValueError, optuna.exceptions.UpdateFinishedTrialError) as error:
+            if not _taken_over(error):
+                raise
+            # Another worker saw no heartbeat within the grace period (this process was
+            # starved of CPU) and failed the trial; its retry copy runs instead.
+            if verbose:
+                print(
+                    f"{progress.prefix}a trial of this worker was failed by another worker "
+                    f"(its heartbeat came too late); its retry runs instead: {error}",
+                    flush=True,
+                )
         ran += 1
+
+
+def _taken_over(error: Exception) -> bool:
+    """Whether ``error`` says this worker's trial was already finished by someone else."""
+    import optuna
+
+    if isinstance(error, optuna.exceptions.UpdateFinishedTrialError):
+        return True
+    return str(error).startswith("Cannot tell a FAIL trial")
 
 
 def _waiting(study) -> bool:

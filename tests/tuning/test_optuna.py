@@ -304,7 +304,9 @@ def _tune_workers(tmp_path, storage: str | None, trials: int, kill: bool):
     for override in [*FAST[:2], "train.epochs=6", "train.early_stopping_patience=0"]:
         command += ["--set", override]
     command += ["--trials", str(trials), "--workers", "2", "--out", str(tmp_path)]
-    command += ["--storage", storage, "--heartbeat", "1"] if storage else []
+    # 5 s heartbeats (grace 15 s): on a loaded machine a 1 s heartbeat thread can be
+    # starved long enough for a live trial to be taken for dead.
+    command += ["--storage", storage, "--heartbeat", "5"] if storage else []
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
