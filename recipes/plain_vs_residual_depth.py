@@ -14,6 +14,18 @@ network's falls; the degradation is an optimisation problem, not overfitting.
 On CPU the sweep is kept to 8x8 digits and 16 filters (~1 min per 8-layer arm,
 ~3 min per 32-layer arm on 2 cores); He et al. trained 20-110 layers on CIFAR-10.
 The default is the deepest residual arm.
+
+Measured (``compare --seeds 0-2``, training split in inference mode, means):
+
+    weighted layers        8       20       32
+    plain     loss     0.052    0.070    0.348     training error 0.05 / 0.10 / 7.6 %
+    residual  loss     0.038    0.0066   0.0031    training error 0.08 / 0.00 / 0.03 %
+
+plain_32 trains worse than residual_32 in every seed (training error 1.2 / 12.5 /
+9.1 % vs 0 / 0 / 0.08 %; test accuracy 0.876 vs 0.990), but with 3 seeds and that
+spread the paired t test does not reach significance (training loss p = 0.08, Holm
+0.16): "no difference at this budget" by the library's verdict; more seeds would
+settle it. ``dlrecipes.reports.depth.depth_sweep(compare_dir)`` draws the figure.
 """
 
 from dlrecipes.recipe import (
