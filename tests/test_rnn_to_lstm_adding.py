@@ -31,10 +31,16 @@ def test_smoke_compare_runs_the_four_steps_with_their_cells(tmp_path):
 
 
 @pytest.mark.slow
-def test_default_only_the_lstm_solves_it_and_the_additive_memory_beats_the_baseline(tmp_path):
+def test_default_only_the_lstm_solves_it_and_the_additive_memory_keeps_its_gradient(tmp_path):
+    """Seed 0 of the default. Over 5 seeds: LSTM 0.004-0.007, additive memory 0.04-0.12,
+    simple RNN and additive cell 0.16-0.18 (the predict-the-mean baseline is 0.167)."""
     result = compare("rnn_to_lstm_adding", out=tmp_path, quiet=True)
     rows = {row["variant"]: row for row in result.rows}
     print(result.table())
     assert rows["lstm"]["test_mse"] <= 0.01
     assert rows["simple_rnn"]["test_mse"] > 0.1 and rows["additive_cell"]["test_mse"] > 0.1
-    assert rows["additive_memory"]["test_mse"] < 0.1  # below the baseline 0.167, not solved
+    memory = rows["additive_memory"]
+    assert memory["test_mse"] < 0.15  # below the baseline: it learns part of the task
+    # dh_t/dh_{t-1} = I: the first steps get as much gradient as the last, before and after
+    assert memory["early_late_gradient_ratio_init"] == pytest.approx(1.0, rel=0.05)
+    assert memory["early_late_gradient_ratio_trained"] == pytest.approx(1.0, rel=0.1)
