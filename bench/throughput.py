@@ -7,6 +7,7 @@ that the machine's load drifts over all of them alike. Each worker trains its mo
 random MNIST-shaped data for ``--epochs`` epochs of ``--steps`` steps and reports the
 steady-state images/s (the epochs after the first, i.e. after tracing and compiling);
 the parent measures the worker's end-to-end wall time (imports, build, compile, fit).
+Each measurement is also appended to ``OUT.raw.csv`` as it arrives.
 ``% peak`` divides the training FLOPs (6 x multiply-adds per image: forward, input
 gradient, weight gradient) by the float32 matmul rate NumPy reaches on this machine.
 
@@ -18,7 +19,9 @@ Configurations: ``ours`` (the builder, ``compile_model`` and ``fit`` of dlrecipe
 ``train.jit_compile`` and ``steps_per_execution`` on ``auto``, under TensorFlow),
 ``ours_jax`` (the same under ``KERAS_BACKEND=jax``), ``keras_tf`` / ``keras_tf_xla``
 (a plain Keras script with stock layers, XLA off / on), ``keras_jax`` and ``torch``
-(plain PyTorch eager, when installed: ``pip install -e ".[bench]"``).
+(plain PyTorch eager, when installed: ``pip install -e ".[bench]"``); ``ours_before``
+runs ``ours`` with the dlrecipes package of another checkout (``--before PATH``, e.g. a
+``git worktree`` of the commit before a change) and the XLA setting the recipes had then.
 
 Usage::
 
@@ -49,7 +52,9 @@ MODELS = {
     "lenet5_dense": (32, (32, 32, 1), 28 * 28 * 25 * 6 + 100 * 25 * 6 * 16 + 25 * 16 * 120 + 10920),
     "lenet5_faithful": (32, (32, 32, 1), 28 * 28 * 25 * 6 + 100 * 25 * 60 + 25 * 16 * 120 + 10920),
 }
-CONFIGS = ("ours", "ours_jax", "keras_tf", "keras_tf_xla", "keras_jax", "torch")
+CONFIGS = ("ours", "ours_before", "ours_jax", "keras_tf", "keras_tf_xla", "keras_jax", "torch")
+#: the XLA setting each model's recipe forced before compile paths were chosen (``ours_before``)
+RECIPE_JIT_BEFORE = {"mlp": True, "lstm": True}
 #: plain scripts that do not exist for a model (the faithful LeNet-5 is ours only)
 ONLY_OURS = {"lenet5_faithful"}
 
@@ -138,7 +143,7 @@ def _our_recipe_parts(name: str):
     return model, train
 
 
-def _run_ours(name: str, steps: int, epochs: int) -> dict:
+def _run_ours(name: str, steps: int, epochs: int, before: bool = False) -> dict:
     import dataclasses
 
     from dlrecipes.data.splits import Splits
@@ -147,6 +152,8 @@ def _run_ours(name: str, steps: int, epochs: int) -> dict:
     x, y = _data(name, steps)
     model, train = _our_recipe_parts(name)
     train = dataclasses.replace(train, epochs=epochs)
+    if before:
+        train = dataclasses.replace(train, jit_compile=RECIPE_JIT_BEFORE.get(name, False))
     compile_model(model, train, len(x))
     splits = Splits(
         x_train=x, y_train=y, x_val=x[:0], y_val=y[:0], x_test=x[:0], y_test=y[:0],
@@ -154,11 +161,10 @@ def _run_ours(name: str, steps: int, epochs: int) -> dict:
         num_outputs=0, class_names=tuple(str(i) for i in range(10)), source="random",
     )  # fmt: skip
     result = fit(model, splits, train, verbose=0)
-    path = model.compile_path
     return {
         "images_per_s": result.steps_per_second * train.batch_size,
         "jit_compile": bool(model.jit_compile),
-        "steps_per_execution": path.steps_per_execution,
+        "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),
     }
 
 
@@ -247,7 +253,7 @@ def worker(config: str, name: str, steps: int, epochs: int) -> dict:
 
         keras.utils.set_random_seed(0)
     if config.startswith("ours"):
-        return _run_ours(name, steps, epochs)
+        return _run_ours(name, steps, epochs, before=config == "ours_before")
     if config == "torch":
         return _run_torch(name, steps, epochs)
     return _run_plain_keras(name, steps, epochs, xla=config == "keras_tf_xla")
@@ -278,9 +284,12 @@ def torch_available() -> bool:
     return True
 
 
-def measure(config: str, name: str, steps: int, epochs: int, timeout: float) -> dict | None:
+def measure(
+    config: str, name: str, steps: int, epochs: int, timeout: float, before: str = ""
+) -> dict | None:
     """One worker subprocess: its JSON line and its end-to-end wall time."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    path = before if config == "ours_before" else str(ROOT)
+    env = {**os.environ, "PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env["KERAS_BACKEND"] = "jax" if config in ("ours_jax", "keras_jax") else "tensorflow"
     command = [sys.executable, __file__, "--worker", config, name, str(steps), str(epochs)]
     start = time.perf_counter()
@@ -309,6 +318,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=3, help="the first one is not timed")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per worker")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "throughput.csv"))
+    parser.add_argument("--before", default="", help="checkout whose dlrecipes ours_before runs")
     parser.add_argument("--worker", nargs=4, metavar=("CONFIG", "MODEL", "STEPS", "EPOCHS"))
     args = parser.parse_args(argv)
     if args.worker:
@@ -321,6 +331,9 @@ def main(argv=None) -> int:
         unknown = [v for v in value if v not in known]
         if unknown:
             parser.error(f"unknown {what} {unknown[0]!r}; expected one of {', '.join(known)}")
+    if "ours_before" in configs and not args.before:
+        print("no --before checkout given: skipping ours_before", flush=True)
+        configs = [c for c in configs if c != "ours_before"]
     if "torch" in configs and not torch_available():
         print("PyTorch is not installed (pip install -e '.[bench]'): skipping torch", flush=True)
         configs = [c for c in configs if c != "torch"]
@@ -328,12 +341,22 @@ def main(argv=None) -> int:
     print(f"float32 matmul peak (NumPy 1024^2, median): {peak:.1f} GFLOP/s", flush=True)
     pairs = [(c, m) for m in models for c in configs if c.startswith("ours") or m not in ONLY_OURS]
     results: dict[tuple[str, str], list[dict]] = {pair: [] for pair in pairs}
+    raw_path = Path(args.out).with_suffix(".raw.csv")
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
+    raw = raw_path.open("w", newline="")
+    raw_writer = csv.writer(raw)
+    raw_writer.writerow(["repeat", "model", "config", "images_per_s", "wall_s", "jit_compile"])
     for repeat in range(args.repeats):
         print(f"repeat {repeat + 1}/{args.repeats}", flush=True)
         for config, name in pairs:  # interleaved: the load drifts over every pair alike
-            measured = measure(config, name, args.steps, args.epochs, args.timeout)
+            measured = measure(config, name, args.steps, args.epochs, args.timeout, args.before)
             if measured is not None:
                 results[(config, name)].append(measured)
+                raw_writer.writerow(
+                    [repeat, name, config, round(measured["images_per_s"], 1),
+                     round(measured["wall_s"], 2), measured.get("jit_compile")]
+                )  # fmt: skip
+                raw.flush()  # every measurement is kept even if the run is stopped
                 print(
                     f"  {name:16s} {config:13s} {measured['images_per_s']:9.0f} img/s "
                     f"wall {measured['wall_s']:6.1f} s",
@@ -361,6 +384,7 @@ def main(argv=None) -> int:
                 "matmul_peak_gflops": round(peak, 1),
             }
         )
+    raw.close()
     _print_table(rows)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
