@@ -148,6 +148,11 @@ def validate_space(
         raise RecipeError(
             f"tune searches supervised recipes; {recipe.name!r} has task={recipe.task!r}"
         )
+    if getattr(recipe.train, "distribution", "none") != "none":
+        raise RecipeError(
+            "tune trains each trial on one device and runs trials in parallel instead; "
+            f"remove train.distribution. Received: train.distribution={recipe.train.distribution!r}"
+        )
     if not params:
         raise RecipeError(
             f"recipe {recipe.name!r} declares no search space (search.params is empty). "

@@ -86,8 +86,18 @@ def test_suggest_draws_every_kind_inside_its_range():
         (["--engine", "optuna", "--storage", "redis://x"], "error: --storage must be journal:PATH"),
         (["--sampler", "tpe"], "error: --sampler need --engine optuna"),
         (["--engine", "optuna", "--tuner", "bayesian"], "error: --tuner chooses Keras Tuner's"),
+        (
+            ["--engine", "optuna", "--set", "train.distribution=data_parallel"],
+            "error: tune trains each trial on one device",
+        ),
     ],
-    ids=["sqlite-2-workers", "bad-url", "sampler-without-optuna", "tuner-with-optuna"],
+    ids=[
+        "sqlite-2-workers",
+        "bad-url",
+        "sampler-without-optuna",
+        "tuner-with-optuna",
+        "data-parallel-trials",
+    ],
 )
 def test_bad_engine_options_are_one_line_errors(tmp_path, capsys, argv, message):
     status = main(["tune", NAME, "--smoke", "--out", str(tmp_path), *argv])
