@@ -15,7 +15,7 @@ RECIPE = Recipe(
         optimizer="adam",
         learning_rate=0.05,
         loss="binary_crossentropy",
-        metrics=("accuracy",),
+        metrics=("accuracy", "auc"),  # AUC: the area under the ROC curve (keras.metrics.AUC)
         tensorboard=False,
         verbose="0",
     ),

@@ -90,6 +90,22 @@ def test_logistic_regression_smoke_reports_classification(tmp_path):
     assert {"decision_boundary.png", "confusion_matrix.png"} <= _plots(result.run_dir)
 
 
+def test_logistic_regression_reports_the_auc_of_its_test_predictions(tmp_path):
+    """``auc`` (keras.metrics.AUC, 200 thresholds) agrees with scikit-learn's exact area
+    under the ROC curve of the saved model's test probabilities."""
+    from sklearn.metrics import roc_auc_score
+
+    from dlrecipes import data, load_model
+
+    result = run("logistic_regression", smoke=True, out=tmp_path)
+    splits = data.load(result.recipe.data, seed=result.recipe.seed)
+    model = load_model(result.run_dir / "model.keras")
+    probabilities = model.predict(splits.x_test, verbose=0).reshape(-1)
+    exact = roc_auc_score(splits.y_test.reshape(-1), probabilities)
+    assert 0.5 < result.metrics["test"]["auc"] <= 1.0
+    assert result.metrics["test"]["auc"] == pytest.approx(exact, abs=0.01)
+
+
 def test_backprop_smoke_agrees_in_float64(tmp_path):
     result = run("backprop", smoke=True, out=tmp_path)
     m = result.metrics["test"]
