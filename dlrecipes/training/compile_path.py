@@ -133,7 +133,8 @@ def forward_macs(model) -> float:
         output = getattr(layer, "output", None)
         shape = tuple(getattr(output, "shape", ()) or ())
         if isinstance(layer, keras.layers.RNN):
-            uses = int(layer.input.shape[1] or 1)
+            sequence = layer.input[0] if isinstance(layer.input, list) else layer.input  # [x, mask]
+            uses = int(sequence.shape[1] or 1)
         elif len(shape) >= 3 and not isinstance(layer, keras.layers.Dense):
             uses = math.prod(int(d or 1) for d in shape[1:-1])  # output positions
         total += weights * uses

@@ -139,3 +139,12 @@ def test_saved_model_takes_raw_strings_in_a_fresh_process(builder, tmp_path):
 
     predicted = np.array(json.loads(completed.stdout.strip().splitlines()[-1]))
     np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_compile_path_counts_a_masked_lstm_per_word():
+    # The LSTM reads (embeddings, mask): its time steps come from the first input.
+    from dlrecipes.training.compile_path import forward_macs
+
+    model = text_lstm_classifier(2, max_tokens=100, sequence_length=10, embedding_dim=4, units=3)
+    lstm = 4 * (4 * 3 + 3 * 3 + 3)
+    assert forward_macs(model) >= lstm * 10  # the LSTM's weights, used at each of 10 words
