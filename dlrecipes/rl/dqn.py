@@ -198,24 +198,15 @@ def make_gradient_step(
         double, huber_delta: the target and the loss of :func:`dqn_loss`.
         learning_rate, adam_epsilon, max_grad_norm: those of :func:`adam_step`.
         target_update_period, tau: :func:`sync_target`'s ``period`` and ``tau``.
-        target_network: False: no target network; the target is computed with the
-            online weights of this step (``theta_{i-1}``, the weights before this
-            update), ``y = r + gamma max_a Q(s', a; theta)`` under ``stop_gradient``:
-            Algorithm 1 of Mnih et al. (2013). The ``target`` state then just follows
-            the online weights.
+        target_network: False: targets from this step's online weights under
+            ``stop_gradient`` (Algorithm 1 of Mnih et al. 2013; ``target`` follows them).
         loss: the TD loss of :func:`dqn_loss` (``"huber"`` or ``"squared"``).
     """
+    options = {"double": double, "huber_delta": huber_delta, "loss": loss}
 
     def loss_fn(online, target, batch):
         return dqn_loss(
-            online,
-            target,
-            batch,
-            apply_fn=apply_fn,
-            num_actions=num_actions,
-            double=double,
-            huber_delta=huber_delta,
-            loss=loss,
+            online, target, batch, apply_fn=apply_fn, num_actions=num_actions, **options
         )
 
     grad_fn = backend.value_and_grad(loss_fn)

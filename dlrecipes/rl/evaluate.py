@@ -75,6 +75,11 @@ def evaluate(
         envs.close()
     returns = np.asarray(returns, float)
     lengths = np.asarray(lengths, int)
+    return _summary(returns, lengths, scores, success_return)
+
+
+def _summary(returns, lengths, scores, success_return: float) -> dict[str, Any]:
+    """The evaluation's statistics (see :func:`evaluate`)."""
     result = {
         "returns": returns,
         "lengths": lengths,
