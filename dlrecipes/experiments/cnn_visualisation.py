@@ -238,30 +238,44 @@ NETWORKS = {
 MAPS_SHOWN = 16  # at most this many maps per layer are maximised (conv_2 has 64)
 
 
-def _train(name: str, recipe, run_dir):
-    """The network of recipe ``name`` trained on this recipe's data for ``train.epochs``."""
-    from pathlib import Path
+def _train(name: str, recipe):
+    """The network of recipe ``name`` trained on this recipe's data for ``train.epochs``.
 
-    from dlrecipes import runs
+    The library's own steps (data, build, compile, fit, evaluate), without a run
+    directory: experiments sit below the orchestrator (``dlrecipes.runs``).
+
+    Returns:
+        ``(model, splits, test_accuracy)``; ``model`` is the wrapped model the runner
+        would save (standardisation inside).
+    """
+    from dlrecipes import data as data_sources
+    from dlrecipes import registry
+    from dlrecipes.evaluation import evaluate_model
+    from dlrecipes.models.build import build_model
+    from dlrecipes.recipe import resolve
+    from dlrecipes.training import compile_model, fit, set_seed
+    from dlrecipes.training.targets import targets_for_loss
 
     overrides = {
         "data.source": recipe.data.source,
         "data.limit": recipe.data.limit,
         "train.epochs": recipe.train.epochs,
         "train.tensorboard": False,
+        "seed": recipe.seed,
     }
     if recipe.data.source.startswith("mnist"):
         overrides["data.image_size"] = 0
-    result = runs.run(
-        name,
-        overrides=[
-            f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in overrides.items()
-        ],
-        seed=recipe.seed,
-        out=Path(run_dir) / "trained",
-        verbose=0,
+    network_recipe = resolve(registry.get(name), overrides=overrides)
+    set_seed(network_recipe.seed, network_recipe.train.jit_compile)
+    splits = targets_for_loss(
+        data_sources.load(network_recipe.data, seed=network_recipe.seed),
+        network_recipe.train.loss,
     )
-    return result
+    model = build_model(network_recipe, splits)
+    compile_model(model, network_recipe.train, len(splits.x_train))
+    fit(model, splits, network_recipe.train, None, verbose=0)
+    report = evaluate_model(model, splits, network_recipe, "test")["report"]
+    return model, splits, float(report["accuracy"])
 
 
 def _maximise(network, layers, rbf, x_real, steps, learning_rate, seed):
@@ -321,7 +335,8 @@ def cnn_visualisation(recipe, run_dir) -> dict:
     """Maximised inputs and dreams of trained LeNet-5 and convnet; texture from random filters.
 
     1. Trains ``lenet5`` (faithful) and ``convnet`` on ``data.source`` for
-       ``train.epochs`` epochs each (ordinary runs under ``run_dir/trained``).
+       ``train.epochs`` epochs each (their recipes' data, model and training settings;
+       nothing is saved).
     2. For each: the input that maximises the centre unit of each map of its two
        convolution layers
        (at most 16 per layer) and each class score, by :func:`ascend` from faint
@@ -365,12 +380,9 @@ def cnn_visualisation(recipe, run_dir) -> dict:
     plots = Path(run_dir) / "plots"
     metrics, dreams = {}, {}
     for net, spec in NETWORKS.items():
-        result = _train(net, recipe, run_dir)
-        metrics[f"{net}_test_accuracy"] = float(result.metrics["test"]["accuracy"])
-        from dlrecipes import data as data_sources
-
-        splits = data_sources.load(result.recipe.data, seed=result.recipe.seed)
-        network, x_test = unwrap(result.model, splits.x_test[:64])
+        model, splits, accuracy = _train(net, recipe)
+        metrics[f"{net}_test_accuracy"] = accuracy
+        network, x_test = unwrap(model, splits.x_test[:64])
         x_test = np.asarray(x_test, dtype="float32")  # as the builder's model sees it
         images, scores = _maximise(
             network,
