@@ -29,7 +29,7 @@ def test_unknown_report_is_a_one_line_error_with_a_close_match():
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("unknown report 'sample'. Did you mean 'samples'?")
-    assert "Expected one of: baseline, decision_boundary" in message
+    assert "Expected one of: baseline, connections, decision_boundary" in message
     with pytest.raises(RecipeError, match="unknown report 'featuremaps'. Did you mean"):
         reports.get("featuremaps")
 
