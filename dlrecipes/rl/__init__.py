@@ -1,4 +1,4 @@
-"""Reinforcement learning: tabular Q-learning and DQN on gymnasium environments.
+"""Reinforcement learning: bandits, tabular Q-learning and DQN on gymnasium environments.
 
 * :mod:`~dlrecipes.rl.agent`: the ``Agent`` protocol the loop drives (act,
   observe, update, greedy, get_state / set_state) and the agent of each algorithm.
@@ -9,6 +9,10 @@
   heads (Wang et al. 2016); pure updates compiled with XLA.
 * :mod:`~dlrecipes.rl.train`: the loop as small steps (collect, update,
   evaluate, checkpoint); :mod:`~dlrecipes.rl.rollout`: its environment side.
+* :mod:`~dlrecipes.rl.bandits`: the 10-armed testbed (greedy, epsilon-greedy, UCB).
+* :mod:`~dlrecipes.rl.catch` (``dlrecipes/Catch-v0`` and phi's frame stack) and
+  :mod:`~dlrecipes.rl.flappy` (the lecture's discretised flappy bird): the library's
+  own gymnasium environments, registered by :func:`~dlrecipes.rl.envs.register_environments`.
 * :mod:`~dlrecipes.rl.replay`, :mod:`~dlrecipes.rl.schedules`,
   :mod:`~dlrecipes.rl.evaluate`, :mod:`~dlrecipes.rl.checkpoint`: the parts.
 
