@@ -39,7 +39,7 @@ RECIPE = Recipe(
         metric="class_hit_rate",
         threshold=0.9,
         data="digits; class-maximised inputs classified as their class (both networks)",
-        budget="~5 min, 2 CPU",
+        budget="~3 min, 2 CPU",
     ),
     search=SearchSpec(params=()),
     profiles={
