@@ -33,6 +33,11 @@ SOURCES: dict[str, Source] = {
         "digits",
     ),
     "xor": Source("dlrecipes.data.embedded:xor", "embedded: the 4-point XOR truth table", "xor"),
+    "parity": Source(
+        "dlrecipes.data.embedded:parity",
+        "embedded: all 2^n bit strings labelled by their parity (no split: fit the table)",
+        "parity:8",
+    ),
     "spirals": Source(
         "dlrecipes.data.embedded:spirals", "embedded: two interleaved spirals", "spirals"
     ),

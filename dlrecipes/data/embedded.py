@@ -83,6 +83,30 @@ def xor(argument: str, options: dict, seed: int) -> RawData:
     )
 
 
+def parity(argument: str, options: dict, seed: int) -> RawData:
+    """All ``2^n`` bit strings of length ``n`` labelled by their parity (n-bit XOR).
+
+    ``parity:8`` gives the 256 strings of 8 bits, ``y = (x_1 + ... + x_n) mod 2``. As for
+    ``xor`` there is no split: training and evaluation use the whole truth table, so the
+    accuracy measures whether a network *fits* the function -- the lectures' question
+    of circuit depth (a depth-2 AND/OR circuit needs ``2^(n-1)`` terms for parity, a
+    deep one ``O(n)`` gates; Hastad 1987), not generalisation to unseen strings.
+
+    Args (``argument``): ``n``, the number of bits, 1 to 16 (default 8).
+    """
+    check_options("parity", options, ())
+    try:
+        num_bits = int(argument or 8)
+    except ValueError:
+        num_bits = -1
+    if not 1 <= num_bits <= 16:
+        raise RecipeError(f"parity:N takes a number of bits from 1 to 16. Received: {argument!r}")
+    codes = np.arange(2**num_bits)
+    x = ((codes[:, None] >> np.arange(num_bits)[::-1]) & 1).astype("float32")  # (2^n, n)
+    y = (x.sum(axis=1) % 2).astype("int32")
+    return RawData(x=x, y=y, kind="flat", class_names=("even", "odd"), same_splits=True)
+
+
 def spirals(argument: str, options: dict, seed: int) -> RawData:
     """Two interleaved spirals; ``num_samples`` points in all, Gaussian ``noise``."""
     check_options("spirals", options, ("num_samples", "noise", "turns"))

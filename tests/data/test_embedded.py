@@ -23,3 +23,21 @@ def test_synthetic_sources():
     assert spirals.x.shape == (200, 2) and np.bincount(spirals.y).tolist() == [100, 100]
     with pytest.raises(RecipeError, match="has no option 'samples'"):
         load_raw("spirals", {"samples": 3})
+
+
+def test_parity_is_the_whole_truth_table_labelled_by_xor_of_the_bits():
+    raw = load_raw("parity:3")
+    assert raw.x.tolist() == [[(code >> shift) & 1 for shift in (2, 1, 0)] for code in range(8)]
+    assert raw.y.tolist() == [0, 1, 1, 0, 1, 0, 0, 1]
+    splits = load(DataSpec(source="parity:10"))
+    assert splits.x_train.shape == splits.x_test.shape == (1024, 10)
+    assert np.array_equal(splits.y_test, splits.x_test.sum(axis=1).astype(int) % 2)
+    assert len(np.unique(splits.x_train, axis=0)) == 1024  # every string once
+
+
+@pytest.mark.parametrize("argument", ["0", "17", "eight"])
+def test_parity_refuses_a_bit_count_outside_1_to_16(argument):
+    with pytest.raises(
+        RecipeError, match=f"parity:N takes a number of bits from 1 to 16. Received: '{argument}'"
+    ):
+        load_raw(f"parity:{argument}")
