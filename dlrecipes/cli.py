@@ -331,6 +331,10 @@ def cmd_describe(args) -> int:
     counts = parameter_counts(model)
     print(f"trainable parameters: {counts['trainable']:,}")
     print(f"non-trainable parameters: {counts['non_trainable']:,}")
+    if "connections" in recipe.reports:  # LeNet-5: connections per layer, as the paper counts
+        from dlrecipes.reports.connections import connection_table, format_table
+
+        print(format_table(connection_table(model)))
     from dlrecipes.training.compile_path import choose
     from dlrecipes.training.fit import steps_per_epoch
 

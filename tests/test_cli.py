@@ -62,6 +62,16 @@ def test_describe_prints_toml_summary_and_parameter_counts(capsys):
     assert "compile path: XLA " in out and "step(s) per call (" in out  # chosen, with its reason
 
 
+def test_describe_lenet5_prints_connections_per_layer_as_the_paper_counts(capsys):
+    assert main(["describe", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "trainable parameters: 60,000" in out
+    (c1,) = [line for line in out.splitlines() if line.startswith("C1 ")]
+    assert c1.split()[-1] == "122,304"
+    (total,) = [line for line in out.splitlines() if line.startswith("total")]
+    assert total.split()[-1] == "340,908"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
