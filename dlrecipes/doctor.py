@@ -20,7 +20,7 @@ design; online data sources not cached yet). The checks, in order:
   ``mnist_idx:../shared/data/mnist-8k``), relative to the current directory;
 - ``online data``: which online sources (``keras:``, ``tfds:``) are cached; no network
   is probed, so offline the embedded and file sources are named;
-- ``extras``: the optional export runtimes and MLflow;
+- ``extras``: the optional extras (export runtimes, MLflow, Optuna, flappy bird, MP4);
 - ``disk``: free space under the runs directory.
 
 Exit status 0 when no check failed, 1 otherwise; ``--json`` prints the checks as a
@@ -55,6 +55,10 @@ EXTRAS = {
     "onnxruntime": "export",
     "ai_edge_litert": "export",
     "mlflow": "tracking",
+    "optuna": "search",
+    "psycopg": "search",
+    "flappy_bird_gymnasium": "rl-extra",
+    "imageio_ffmpeg": "video",
 }
 #: Data sources read from files (their argument is a path).
 FILE_SOURCES = ("mnist_idx", "text", "npz")
@@ -533,7 +537,8 @@ def check_online_data() -> list[Check]:
 
 
 def check_extras() -> list[Check]:
-    """The optional runtimes: export (ONNX, LiteRT) and tracking (MLflow)."""
+    """The optional extras: export (ONNX, LiteRT), tracking (MLflow), search (Optuna and the
+    PostgreSQL driver), rl-extra (flappy bird) and video (MP4 recording)."""
     present, absent = [], []
     for module, extra in EXTRAS.items():
         found = importlib.util.find_spec(module) is not None
