@@ -32,13 +32,16 @@ def test_smoke_compare_runs_the_four_steps_with_their_cells(tmp_path):
 
 @pytest.mark.slow
 def test_default_only_the_lstm_solves_it_and_the_additive_memory_keeps_its_gradient(tmp_path):
-    """Seed 0 of the default. Over 5 seeds: LSTM 0.004-0.007, additive memory 0.04-0.12,
-    simple RNN and additive cell 0.16-0.18 (the predict-the-mean baseline is 0.167)."""
+    """Seed 0 of the default. Over 5 seeds (XLA on): LSTM 0.001-0.007, additive memory
+    0.04-0.12, simple RNN and additive cell 0.16-0.18 (the predict-the-mean baseline is 0.167).
+    Seed 0 without XLA (jit_compile='auto' on CPU): 0.0075, 0.081, 0.122, 0.174."""
     result = compare("rnn_to_lstm_adding", out=tmp_path, quiet=True)
     rows = {row["variant"]: row for row in result.rows}
     print(result.table())
     assert rows["lstm"]["test_mse"] <= 0.01
-    assert rows["simple_rnn"]["test_mse"] > 0.1 and rows["additive_cell"]["test_mse"] > 0.1
+    # not solved: the simple RNN stays near the baseline (0.12 at seed 0 without XLA, 0.175
+    # with it: T = 50 lets it learn a little), the additive cell on it
+    assert rows["simple_rnn"]["test_mse"] > 0.05 and rows["additive_cell"]["test_mse"] > 0.1
     memory = rows["additive_memory"]
     assert memory["test_mse"] < 0.15  # below the baseline: it learns part of the task
     # dh_t/dh_{t-1} = I: the first steps get as much gradient as the last, before and after
