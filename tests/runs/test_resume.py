@@ -92,6 +92,21 @@ SUPERVISED = [
     "train.early_stopping_patience=2",
     "--set",
     "train.learning_rate=0.003",
+    "--set",
+    "train.steps_per_execution=1",  # the batch-level interrupts need a callback every step
+]
+#: sample expansion in the input pipeline (AugmentedBatches), with XLA on
+AUGMENTED = [
+    "mlp",
+    "--smoke",
+    "--set",
+    "train.epochs=6",
+    "--set",
+    "data.augment_shift=0.1",
+    "--set",
+    "data.augment_rotation=0.03",
+    "--set",
+    "train.jit_compile=true",
 ]
 CUSTOM = ["linear_regression", "--smoke"]  # 50 epochs of full-batch SGD (history.csv)
 DQN = [
@@ -275,6 +290,17 @@ def test_killed_anywhere_resumes_to_the_uninterrupted_result(
 ):
     run_dir, _ = _interrupted_then_resumed(tmp_path, SUPERVISED, interrupt)
     assert _comparable(run_dir) == _comparable(supervised_reference)
+
+
+@pytest.mark.slow
+def test_augmented_run_killed_mid_run_resumes_to_the_uninterrupted_result(
+    tmp_path_factory, tmp_path
+):
+    """The augmented batches are a function of (seed, epoch, step): no random state to
+    back up, and the resumed run ends bit for bit equal to the uninterrupted one."""
+    reference = _reference(tmp_path_factory, "augmented", AUGMENTED)
+    run_dir, _ = _interrupted_then_resumed(tmp_path, AUGMENTED, "epoch:5:KILL")
+    assert _comparable(run_dir) == _comparable(reference)
 
 
 def test_resuming_a_completed_run_is_a_one_line_no_op(supervised_reference):
