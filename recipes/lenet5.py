@@ -51,10 +51,8 @@ RECIPE = Recipe(
         learning_rate=1e-3,
         loss="rbf_map",
         metrics=("rbf_accuracy",),
-        # The augmentation layers are not XLA-compatible (Keras would fall back to no XLA
-        # anyway), and on CPU XLA's convolutions train 10-14x slower than TensorFlow's
-        # oneDNN kernels (bench/cnn.py); without XLA, TensorFlow's ops are also deterministic.
-        jit_compile=False,
+        # train.jit_compile = "auto" (the default) picks no XLA for CNN training on a CPU,
+        # where XLA's convolution gradients are slower, and XLA on a GPU (compile_path.py).
     ),
     expect=ExpectSpec(
         metric="accuracy", threshold=0.98, data="digits (360 test images)", budget="~2 min, 2 CPU"
