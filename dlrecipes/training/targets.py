@@ -2,8 +2,9 @@
 
 Keras' sparse losses (``sparse_categorical_crossentropy``) take class ids; the
 lecture's square error on a softmax output (``mse``), ``categorical_crossentropy``
-and the multi-class hinge of Crammer & Singer (``categorical_hinge``) compare the
-output with a one-hot vector ``t`` (``t_k = 1`` for the correct class). The data
+the multi-class hinge of Crammer & Singer (``categorical_hinge``), the Kullback-Leibler
+divergence (``kl_divergence``) and the cosine similarity compare the output with a
+one-hot vector ``t`` (``t_k = 1`` for the correct class). The data
 pipeline always yields class ids; :func:`targets_for_loss` converts them when the
 loss needs it, so ``--set train.loss=mse`` works on any classification recipe.
 Accuracy stays the argmax accuracy (Keras' ``accuracy`` adapts to one-hot targets).
@@ -25,6 +26,11 @@ ONE_HOT_LOSSES = (
     "squared_hinge",
     "mae",
     "mean_absolute_error",
+    # KL(t || p) = sum_k t_k log(t_k / p_k): with a one-hot t it equals the cross-entropy
+    "kl_divergence",
+    "kld",
+    # -cos(t, p): the lectures' cosine similarity as a loss (Keras negates it to minimise)
+    "cosine_similarity",
 )
 
 
