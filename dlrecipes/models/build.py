@@ -2,7 +2,7 @@
 
 The one place that turns ``recipe.model`` + the data into a ``keras.Model``::
 
-    Input -> [Normalization adapted on the training split] -> the builder's model
+    Input -> [min-max or Normalization, from the training split] -> the builder's model
     [-> float32 outputs under mixed precision]
 
 so ``model.keras`` takes raw (scaled) inputs and holds only inference layers: sample
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import inspect
 from typing import Any
+
+import numpy as np
 
 from dlrecipes.spec import RecipeError, thaw
 from dlrecipes.spec.lookup import suggest_names
@@ -168,8 +170,30 @@ def adapt_text_vectorization(model, splits) -> None:
         raise RecipeError(str(error)) from None
 
 
+def min_max_layer(x_train):
+    """Min-max normalisation as a layer: ``(x - min) / (max - min)`` per feature.
+
+    The minimum and maximum are the training split's, per last-axis feature (per
+    channel of an image), so validation and test inputs may fall outside [0, 1]. It is
+    a ``keras.layers.Normalization`` with ``mean = min`` and ``variance = (max - min)^2``,
+    so it saves, loads in safe mode and exports like standardisation; a feature constant
+    on the training split (``max = min``) becomes ``x - min`` (0 on the training split),
+    as in scikit-learn's ``MinMaxScaler``.
+
+    Args:
+        x_train: the training inputs, ``(N, ..., features)``.
+    """
+    import keras
+
+    x = np.asarray(x_train, dtype="float64")
+    axes = tuple(range(x.ndim - 1))
+    low, high = x.min(axis=axes), x.max(axis=axes)
+    spread = np.where(high > low, high - low, 1.0)  # a constant feature: x - min (as scikit-learn)
+    return keras.layers.Normalization(axis=-1, mean=low, variance=np.square(spread), name="minmax")
+
+
 def build_model(recipe, splits):
-    """Build the recipe's model, wrapped with its standardisation layer (inference only).
+    """Build the recipe's model, wrapped with its min-max or standardisation layer.
 
     Args:
         recipe: a resolved :class:`~dlrecipes.spec.Recipe`.
@@ -192,10 +216,13 @@ def build_model(recipe, splits):
     adapt_text_vectorization(base, splits)  # a TextVectorization learns the training text
     data = recipe.data
     mixed = recipe.train.mixed_precision
-    if not (data.standardize or mixed):
+    minmax = data.scale == "minmax"
+    if not (data.standardize or minmax or mixed):
         return base
     inputs = keras.Input(shape=splits.input_shape, name="inputs")
     x = inputs
+    if minmax:
+        x = min_max_layer(splits.x_train)(x)
     if data.standardize:
         normalization = keras.layers.Normalization(axis=-1, name="standardize")
         normalization.adapt(splits.x_train)

@@ -54,7 +54,10 @@ class DataSpec:
         test_fraction: fraction held out for testing when the source has no test split.
         limit: use at most this many training examples (0 = all); for smoke runs.
         scale: ``"unit"`` maps the source's known value range to [0, 1]
-            (pixels / 255, digits / 16); ``"none"`` keeps raw values.
+            (pixels / 255, digits / 16); ``"minmax"`` maps each feature (each channel
+            of an image) to [0, 1] with the training split's minimum and maximum,
+            ``(x - min) / (max - min)``, as the model's first layer; ``"none"`` keeps
+            raw values.
         standardize: add a ``keras.layers.Normalization`` adapted on the training
             split as the model's first layer, so the saved model takes raw inputs.
         layout: ``"flat"`` (vectors), ``"image"`` (height, width, channels),
@@ -84,7 +87,7 @@ class DataSpec:
         _freeze_fields(self, "options")
         check_fraction("data.val_fraction", self.val_fraction)
         check_fraction("data.test_fraction", self.test_fraction)
-        check_choice("data.scale", self.scale, ("unit", "none"))
+        check_choice("data.scale", self.scale, ("unit", "minmax", "none"))
         check_choice("data.layout", self.layout, ("auto", "flat", "image", "sequence"))
         for name in ("limit", "image_size", "pad_to"):
             check_count(f"data.{name}", getattr(self, name), low=0)
