@@ -154,11 +154,17 @@ def device_kind() -> str:
     return "cpu" if device_name() == "CPU" else "gpu"
 
 
+#: Preprocessing layers that run TensorFlow string ops, which XLA cannot compile.
+STRING_LAYERS = (keras.layers.TextVectorization, keras.layers.StringLookup)
+
+
 def _auto_jit(model, batch_size: int, backend: str, device: str) -> tuple[bool, str]:
     if backend == "jax":
         return True, "JAX: every step runs through jax.jit"
     if backend != "tensorflow":
         return False, f"{backend}: Keras' default (no XLA)"
+    if any(isinstance(layer, STRING_LAYERS) for layer in _all_layers(model)):
+        return False, "TensorFlow string ops (TextVectorization, StringLookup) do not compile"
     if device == "gpu":
         return True, "TensorFlow on a GPU: XLA fuses the elementwise work"
     kind = model_kind(model)

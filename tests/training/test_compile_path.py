@@ -82,3 +82,13 @@ def test_spec_values_auto_strings_and_errors():
         TrainSpec(steps_per_execution=0)
     path = choose(_mlp(), TrainSpec(), 4, backend="tensorflow", device="cpu")
     assert path.as_dict()["forced"] == [] and path.line().startswith("compile path: XLA off")
+
+
+def test_a_model_with_text_vectorization_never_gets_xla_even_on_a_gpu():
+    vectorizer = keras.layers.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    vectorizer.adapt(["a b c", "b c d"])
+    inputs = keras.Input((1,), dtype="string")
+    model = keras.Model(inputs, keras.layers.Dense(2)(vectorizer(inputs)))
+    for device in ("cpu", "gpu"):
+        path = choose(model, TrainSpec(batch_size=8), 10, backend="tensorflow", device=device)
+        assert path.jit_compile is False and "string ops" in path.reason
