@@ -63,9 +63,7 @@ def test_matches_the_numpy_reference():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 7, 2)).astype("float32")
     weights = _random_weights(rng, 2, 4)
-    sequence, h_last, c_last = (
-        keras.ops.convert_to_numpy(t) for t in _layer_with(weights, 4)(x)
-    )
+    sequence, h_last, c_last = (keras.ops.convert_to_numpy(t) for t in _layer_with(weights, 4)(x))
     expected = reference_additive_cell(x.astype("float64"), *weights)
     np.testing.assert_allclose(sequence, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(h_last, np.tanh(c_last), rtol=1e-5, atol=1e-6)  # h = tanh(c)
@@ -134,9 +132,7 @@ def test_float64_gradients_match_central_differences():
         ):
             weight.assign(value)
         tolerance = 1e-12 if BACKEND != "jax" else 1e-6
-        assert_close(
-            layer(x), reference_additive_cell(x, *weights), rtol=tolerance, atol=tolerance
-        )
+        assert_close(layer(x), reference_additive_cell(x, *weights), rtol=tolerance, atol=tolerance)
         automatic = autodiff_gradients(layer, x, projection)
 
     def objective(values):
