@@ -138,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="RL: evaluate the saved agent of RUN_DIR instead of training",
     )
     run.add_argument("--episodes", type=int, default=10, help="with --play: episodes to play")
-    run.add_argument("--record", type=Path, help="with --play: write a GIF of one episode here")
+    run.add_argument(
+        "--record",
+        type=Path,
+        help="with --play: write one episode here as a .gif or an .mp4 (video extra)",
+    )
     run.add_argument(
         "--quiet", action="store_true", help="no progress bars (Keras verbose=2: a line per epoch)"
     )

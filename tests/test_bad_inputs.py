@@ -849,16 +849,16 @@ CASES = [
         "--record cannot write '/proc/no-such/e.gif'",
     ),
     (
-        "play-record-not-a-gif",
+        "play-record-not-a-gif-or-mp4",
         lambda t, c: [
             "run",
             Q,
             "--play",
             rl_run(t, Q, q_table_npy=npy_bytes(np.zeros((16, 4)), t)),
             "--record",
-            str(t / "e.mp4"),
+            str(t / "e.avi"),
         ],
-        "--record writes a GIF. Received:",
+        "--record writes a GIF or an MP4. Received:",
     ),
     (
         "play-record-to-a-directory",

@@ -217,7 +217,10 @@ def choose(
         jit_compile, reason = bool(train.jit_compile), f"train.jit_compile={train.jit_compile}"
         reason = reason.lower() + " (set by the recipe)"
         forced.append("jit_compile")
-    if train.steps_per_execution == AUTO:
+    mirrored = getattr(train, "distribution", "none") != "none" and backend == "tensorflow"
+    if train.steps_per_execution == AUTO and mirrored:
+        steps = 1  # MirroredStrategy's multi-step loop fails on its iterator (Keras 3.15)
+    elif train.steps_per_execution == AUTO:
         steps = _auto_steps(model, train.batch_size, steps_per_epoch)
     else:
         steps = int(train.steps_per_execution)

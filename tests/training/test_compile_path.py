@@ -70,6 +70,8 @@ def test_tensorflow_data_parallel_auto_is_no_xla():
     train = TrainSpec(distribution="data_parallel")
     path = choose(_mlp((2048, 2048), 784), train, 10, backend="tensorflow", device="gpu")
     assert path.jit_compile is False and "MirroredStrategy" in path.reason
+    tiny = choose(_mlp(), train, 10, backend="tensorflow", device="cpu")
+    assert tiny.steps_per_execution == 1  # MirroredStrategy runs one step per call
 
 
 def test_spec_values_auto_strings_and_errors():

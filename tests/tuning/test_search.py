@@ -124,7 +124,7 @@ def test_each_kind_maps_to_its_keras_tuner_hyperparameter():
         int_range("model.options.num_layers", 1, 5, step=2),
         choice("model.options.activation", "relu", "tanh"),
         choice("model.options.hidden_units", (64,), (128, 64)),
-        boolean("train.jit_compile"),
+        boolean("train.shuffle"),
     )
     hypermodel = tuning.RecipeHyperModel(recipe)
     hp = keras_tuner.HyperParameters()
@@ -134,14 +134,14 @@ def test_each_kind_maps_to_its_keras_tuner_hyperparameter():
     assert space["model.options.dropout"].sampling == "linear"
     assert type(space["model.options.num_layers"]).__name__ == "Int"
     assert space["model.options.num_layers"].step == 2
-    assert type(space["train.jit_compile"]).__name__ == "Boolean"
+    assert type(space["train.shuffle"]).__name__ == "Boolean"
     # Keras Tuner's choices hold scalars: tuples are searched as labels, mapped back.
     assert space["model.options.hidden_units"].values == ["[64]", "[128, 64]"]
     # Defaults are the recipe's own values where they lie in the space.
     assert values["train.learning_rate"] == pytest.approx(1e-3)
     assert values["model.options.dropout"] == pytest.approx(0.2)
     assert values["model.options.hidden_units"] == (64,)
-    assert values["train.jit_compile"] is True
+    assert values["train.shuffle"] is True
     hp.values["model.options.hidden_units"] = "[128, 64]"
     assert hypermodel.trial_recipe(hp).model.options["hidden_units"] == (128, 64)
 
