@@ -35,6 +35,20 @@ def _dueling_kernel(num_actions: int) -> np.ndarray:
     return kernel
 
 
+def _per_layer(name: str, value, num_layers: int) -> tuple[int, ...]:
+    """``value`` for each of ``num_layers`` conv layers: one int for all, or one each."""
+    values = (value,) if isinstance(value, int) else tuple(value)
+    values = tuple(check_positive(name, v) for v in values)
+    if len(values) == 1:
+        return values * num_layers
+    if len(values) != num_layers:
+        raise ValueError(
+            f"{name} must be one value or one per conv layer ({num_layers}). "
+            f"Received: {name}={value}"
+        )
+    return values
+
+
 def qnet(
     input_shape: Sequence[int],
     num_actions: int,
@@ -43,8 +57,9 @@ def qnet(
     dueling: bool = False,
     name: str = "qnet",
     conv_filters: Sequence[int] = (),
-    conv_kernel_size: int = 3,
-    conv_stride: int = 1,
+    conv_kernel_size: int | Sequence[int] = 3,
+    conv_stride: int | Sequence[int] = 1,
+    input_scale: float = 1.0,
 ):
     """An MLP Q-network: observation -> Q(x, a) for every action a.
 
@@ -62,8 +77,13 @@ def qnet(
             layers: the convolutional Q-network of DQN on pixels (Mnih et al. 2013,
             section 5: conv layers, then a fully connected layer, one linear output
             per action). Empty: no convolution.
-        conv_kernel_size: the square kernel size of every conv layer.
-        conv_stride: the stride of every conv layer.
+        conv_kernel_size: the square kernel size of every conv layer, or one per
+            conv layer: ``(8, 4, 3)`` with ``conv_filters=(32, 64, 64)``,
+            ``conv_stride=(4, 2, 1)`` and ``hidden_units=(512,)`` is the network of
+            Mnih et al. 2015 (1,686,180 parameters for 4 actions on ``(84, 84, 4)``).
+        conv_stride: the stride of every conv layer, or one per conv layer.
+        input_scale: observations are multiplied by this first (a ``Rescaling``
+            layer, no parameters): ``1 / 255`` for ``uint8`` pixels.
 
     Returns:
         A Functional ``keras.Model``: input ``(batch, *input_shape)`` -> output
@@ -93,9 +113,13 @@ def qnet(
             "conv_filters need image observations (height, width, channels). "
             f"Received: input_shape={input_shape}"
         )
-    for i, filters in enumerate(conv_filters):
+    kernel_sizes = _per_layer("conv_kernel_size", conv_kernel_size, len(conv_filters))
+    strides = _per_layer("conv_stride", conv_stride, len(conv_filters))
+    if input_scale != 1.0:
+        x = keras.layers.Rescaling(input_scale, name="input_scale")(x)
+    for i, (filters, size, stride) in enumerate(zip(conv_filters, kernel_sizes, strides)):
         x = keras.layers.Conv2D(
-            filters, conv_kernel_size, strides=conv_stride, activation=activation, name=f"conv_{i}"
+            filters, size, strides=stride, activation=activation, name=f"conv_{i}"
         )(x)  # (batch, h', w', filters)
     x = keras.layers.Flatten(name="flatten")(x) if len(x.shape) > 2 else x
     trunk = hidden_units[:-1] if dueling else hidden_units

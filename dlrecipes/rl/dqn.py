@@ -283,13 +283,19 @@ class DQNAgent:
         options: the resolved :class:`~dlrecipes.rl.options.DQNOptions`.
         seed: seeds the weights (``keras.utils.set_random_seed``) and the agent's
             NumPy generator (exploration and replay sampling).
+        observation_dtype: the replay's storage dtype (``"uint8"`` for pixels).
 
     Params (:meth:`params`) are the online network's trainable weights by their
     index, ``{"0": kernel_0, "1": bias_0, ...}``.
     """
 
     def __init__(
-        self, observation_shape: Sequence[int], num_actions: int, options: DQNOptions, seed: int
+        self,
+        observation_shape: Sequence[int],
+        num_actions: int,
+        options: DQNOptions,
+        seed: int,
+        observation_dtype: str = "float32",
     ):
         import keras
 
@@ -309,6 +315,7 @@ class DQNAgent:
             conv_filters=options.conv_filters,
             conv_kernel_size=options.conv_kernel_size,
             conv_stride=options.conv_stride,
+            input_scale=options.observation_scale,
         )
         apply_fn = _stateless_apply(self.model)
         self._greedy = backend.CompiledForward(
@@ -339,13 +346,18 @@ class DQNAgent:
                 "step": np.zeros((), np.int32),
             }
         )
-        self.buffer = ReplayBuffer(options.buffer_size, self.observation_shape)
+        self.buffer = ReplayBuffer(options.buffer_size, self.observation_shape, observation_dtype)
         self.rng = np.random.default_rng(seed)
 
     @classmethod
     def create(cls, options, observation_space, action_space, *, seed, total_steps):
-        """The agent for a ``Box`` observation and a ``Discrete`` action space."""
-        return cls(observation_space.shape, action_space.n, options, seed)
+        """The agent for a ``Box`` observation and a ``Discrete`` action space.
+
+        ``uint8`` observations (pixels) are stored as ``uint8`` in the replay (the
+        network scales them by ``observation_scale``); any other dtype as float32.
+        """
+        dtype = "uint8" if observation_space.dtype == np.uint8 else "float32"
+        return cls(observation_space.shape, action_space.n, options, seed, dtype)
 
     @classmethod
     def load_policy(cls, directory: Path):

@@ -26,11 +26,12 @@ from dlrecipes.recipe import RecipeError
 
 def register_environments() -> None:
     """Register the library's own environments with gymnasium (``dlrecipes/Catch-v0``,
-    ``dlrecipes/FlappyBirdTabular-v0``)."""
-    from dlrecipes.rl import catch, flappy  # import gymnasium: only when an env is made
+    ``dlrecipes/FlappyBirdTabular-v0``, ``dlrecipes/FlappyBird-v0``, ``dlrecipes/Atari-v0``)."""
+    from dlrecipes.rl import atari, catch, flappy  # import gymnasium: only when an env is made
 
     catch.register()
     flappy.register()
+    atari.register()
 
 
 def check_env_id(env_id: str) -> None:
@@ -202,10 +203,14 @@ def env_state(envs) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     of them (flappy bird's pipes) and random generators (their bit generator's
     state). Spaces, specs, renderers and tables built at construction are not state
     and are rebuilt by making the environment again (so is an iterator such as flappy
-    bird's wing-animation cycle, which only changes the drawing).
+    bird's wing-animation cycle, which only changes the drawing). A part whose class
+    has ``snapshot_state()`` (an emulator in C++: :class:`~dlrecipes.rl.atari.AtariPhi`)
+    first copies that state into one of its array attributes.
     """
     arrays, data = {}, {}
     for path, part in _parts(envs):
+        if hasattr(type(part), "snapshot_state"):
+            part.snapshot_state()
         entries = {}
         for name, value in vars(part).items():
             if name.startswith("__"):
@@ -276,3 +281,5 @@ def restore_env_state(envs, arrays: dict[str, np.ndarray], data: dict[str, Any])
             if entry["kind"] == "array" and array is None:
                 raise RecipeError(f"the checkpoint misses the array {path}/{name}")
             part[name] = _decode(entry, part[name], array)
+        if hasattr(type(parts[path]), "restore_snapshot"):
+            parts[path].restore_snapshot()  # the emulator takes back what snapshot_state copied

@@ -233,8 +233,12 @@ class DQNOptions(CommonOptions):
             error clipping) or ``"squared"`` (``delta^2 / 2``: Algorithm 1's squared error).
         conv_filters: ``Conv2D`` filters before the hidden layers, for image
             observations ``(height, width, frames)`` (empty: an MLP).
-        conv_kernel_size: kernel size of every conv layer, >= 1.
-        conv_stride: stride of every conv layer, >= 1.
+        conv_kernel_size: kernel size of every conv layer, or one per conv layer
+            (``[8, 4, 3]``: Mnih et al. 2015), each >= 1.
+        conv_stride: stride of every conv layer, or one per conv layer, each >= 1.
+        observation_scale: the network multiplies observations by this first
+            (``1 / 255`` for ``uint8`` pixels, which the replay then stores as
+            ``uint8``: a quarter of the memory of float32), > 0.
     """
 
     algorithm: ClassVar[str] = "dqn"
@@ -256,13 +260,21 @@ class DQNOptions(CommonOptions):
     target_network: bool = True
     loss: str = "huber"
     conv_filters: tuple[int, ...] = ()
-    conv_kernel_size: int = 3
-    conv_stride: int = 1
+    conv_kernel_size: tuple[int, ...] = (3,)
+    conv_stride: tuple[int, ...] = (1,)
+    observation_scale: float = 1.0
 
     def _check_algorithm_options(self) -> None:
         _require(self, "loss", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}")
         for key in ("conv_kernel_size", "conv_stride"):
-            _require(self, key, lambda v: v >= 1, ">= 1")
+            _require(self, key, lambda v: min(v) >= 1, ">= 1")
+            _require(
+                self,
+                key,
+                lambda v: len(v) in (1, max(1, len(self.conv_filters))),
+                f"one value or one per conv layer ({len(self.conv_filters)})",
+            )
+        _require(self, "observation_scale", lambda v: v > 0, "> 0")
         for key in ("batch_size", "buffer_size", "train_frequency", "gradient_steps"):
             _require(self, key, lambda v: v >= 1, ">= 1")
         _require(self, "tau", lambda v: 0.0 < v <= 1.0, "in (0, 1]")

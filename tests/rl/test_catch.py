@@ -163,7 +163,7 @@ def test_algorithm_1_options_are_checked():
     assert options.conv_filters == () and options.target_network is True
     with pytest.raises(RecipeError, match="agent.options.loss must be one of huber, squared"):
         resolve_options("dqn", {"loss": "l1"})
-    with pytest.raises(RecipeError, match="conv_stride must be >= 1"):
+    with pytest.raises(RecipeError, match="conv_stride expects a list of positive integers"):
         resolve_options("dqn", {"conv_stride": 0})
 
 

@@ -149,8 +149,9 @@ CARTPOLE_DQN = {
     "target_network": True,
     "loss": "huber",
     "conv_filters": (),
-    "conv_kernel_size": 3,
-    "conv_stride": 1,
+    "conv_kernel_size": (3,),
+    "conv_stride": (1,),
+    "observation_scale": 1.0,
 }
 CARTPOLE_DQN_SMOKE = {
     "eval_every": 300,
