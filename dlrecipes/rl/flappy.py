@@ -16,8 +16,16 @@ MDP of the lecture's tabular Q-learning:
 
 The discretised state is computed from the game's own variables (bird position and
 speed, pipe positions), not from its normalised observation vector.
-:func:`register` registers ``dlrecipes/FlappyBirdTabular-v0`` when the extra is
-installed; without it, making the environment is a one-line error naming the extra.
+
+:class:`FlappyBirdFeatures` is the game for DQN: the game's own feature vector
+(``use_lidar=False``: 12 floats in [-1, 1], the last, next and next-but-one pipe's
+horizontal position and its gap's top and bottom edges, the bird's height, vertical
+speed and rotation) with the same reward options (the lecture's 1 / 50 / -1000 by
+default; the game's own scale is 0.1 / 1 / -1).
+
+:func:`register` registers ``dlrecipes/FlappyBirdTabular-v0`` and
+``dlrecipes/FlappyBird-v0`` (the features); without the extra, making either is a
+one-line error naming the extra.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from dlrecipes.recipe import RecipeError
 
 #: The id :func:`register` registers.
 FLAPPY_ID = "dlrecipes/FlappyBirdTabular-v0"
+#: The id of the feature-vector game (DQN's) :func:`register` registers.
+FLAPPY_FEATURES_ID = "dlrecipes/FlappyBird-v0"
 EXTRA = "rl-extra"
 #: The game's constants (flappy_bird_gymnasium.envs.constants): pipe width, speeds.
 PIPE_WIDTH = 52
@@ -117,13 +127,61 @@ class FlappyBirdTabular(gymnasium.Wrapper):
 
     def step(self, action):
         _, _, terminated, truncated, info = self.env.step(int(action))
-        passed = info["score"] > self.score
-        self.score = int(info["score"])
-        if terminated:
-            reward = self.death_reward
-        else:
-            reward = self.pipe_reward if passed else self.alive_reward
+        reward = _lecture_reward(self, info, terminated)
         return self.state(), reward, terminated, truncated, info
+
+
+def _lecture_reward(wrapper, info, terminated: bool) -> float:
+    """``death_reward`` if the bird died, ``pipe_reward`` if it passed a pipe this frame,
+    ``alive_reward`` otherwise (and ``wrapper.score`` follows the game's score)."""
+    passed = info["score"] > wrapper.score
+    wrapper.score = int(info["score"])
+    if terminated:
+        return wrapper.death_reward
+    return wrapper.pipe_reward if passed else wrapper.alive_reward
+
+
+class FlappyBirdFeatures(gymnasium.Wrapper):
+    """``FlappyBird-v0``'s 12-float feature observation with the lecture's reward options.
+
+    The observation is the game's own (normalised to [-1, 1], see the module
+    docstring), as float32; only the reward is replaced: ``alive_reward`` per frame,
+    ``pipe_reward`` for a pipe passed, ``death_reward`` for dying (the game's own
+    -0.5 for touching the top of the screen is dropped with the rest of its scale).
+
+    Args:
+        env: a ``FlappyBirdEnv`` (``use_lidar=False``).
+        alive_reward, pipe_reward, death_reward: the reward scale.
+
+    Observation: ``Box(-1, 1, (12,), float32)``. Actions: 0 = do nothing, 1 = flap.
+    """
+
+    def __init__(
+        self,
+        env,
+        *,
+        alive_reward: float = 1.0,
+        pipe_reward: float = 50.0,
+        death_reward: float = -1000.0,
+    ):
+        super().__init__(env)
+        self.alive_reward, self.pipe_reward = float(alive_reward), float(pipe_reward)
+        self.death_reward = float(death_reward)
+        space = env.observation_space
+        self.observation_space = spaces.Box(
+            space.low.astype(np.float32), space.high.astype(np.float32), dtype=np.float32
+        )
+        self.score = 0
+
+    def reset(self, *, seed=None, options=None):
+        observation, info = self.env.reset(seed=seed, options=options)
+        self.score = 0
+        return observation.astype(np.float32), info
+
+    def step(self, action):
+        observation, _, terminated, truncated, info = self.env.step(int(action))
+        reward = _lecture_reward(self, info, terminated)
+        return observation.astype(np.float32), reward, terminated, truncated, info
 
 
 def make_flappy_tabular(
@@ -147,12 +205,36 @@ def make_flappy_tabular(
     )
 
 
+def make_flappy_features(
+    score_limit: int | None = 500,
+    alive_reward: float = 1.0,
+    pipe_reward: float = 50.0,
+    death_reward: float = -1000.0,
+    render_mode: str | None = None,
+):
+    """The entry point of ``dlrecipes/FlappyBird-v0``: :class:`FlappyBirdFeatures`."""
+    game = _flappy_module().FlappyBirdEnv(
+        use_lidar=False, score_limit=score_limit, render_mode=render_mode
+    )
+    return FlappyBirdFeatures(
+        game, alive_reward=alive_reward, pipe_reward=pipe_reward, death_reward=death_reward
+    )
+
+
 def _entry_point(**kwargs):
     _flappy_module()  # the one-line error when the extra is missing
     return make_flappy_tabular(**kwargs)
 
 
+def _features_entry_point(**kwargs):
+    _flappy_module()
+    return make_flappy_features(**kwargs)
+
+
 def register() -> None:
-    """Register ``dlrecipes/FlappyBirdTabular-v0`` (once; it needs the extra only when made)."""
+    """Register ``dlrecipes/FlappyBirdTabular-v0`` and ``dlrecipes/FlappyBird-v0`` (once;
+    they need the extra only when made)."""
     if FLAPPY_ID not in gymnasium.envs.registry:
         gymnasium.register(FLAPPY_ID, entry_point=_entry_point)
+    if FLAPPY_FEATURES_ID not in gymnasium.envs.registry:
+        gymnasium.register(FLAPPY_FEATURES_ID, entry_point=_features_entry_point)

@@ -1,4 +1,5 @@
-"""dlrecipes/rl/flappy.py: the lecture's flappy bird (discretised state, 1 / 50 / -1000).
+"""dlrecipes/rl/flappy.py: the lecture's flappy bird (discretised state, 1 / 50 / -1000),
+and the game's feature vector for DQN (dqn_flappybird).
 
 Needs the optional ``rl-extra`` (flappy-bird-gymnasium, pygame); skipped without it,
 except the one-line error that names the extra.
@@ -17,11 +18,13 @@ from dlrecipes.recipe import RecipeError, resolve
 from dlrecipes.rl import checkpoint, flappy
 from dlrecipes.rl.envs import env_state, make_env, make_vector_env, restore_env_state
 from dlrecipes.rl.evaluate import evaluate
+from recipes.dqn_flappybird import RECIPE as DQN_FLAPPY
 from recipes.q_learning_flappybird import RECIPE as FLAPPY
 from tests.rl.test_train import TIMING_KEYS, _comparable
 
 pytest.importorskip("flappy_bird_gymnasium", reason="the rl-extra is not installed")
 ENV_ID = flappy.FLAPPY_ID
+FEATURES_ID = flappy.FLAPPY_FEATURES_ID
 
 
 def _heuristic(env):
@@ -142,3 +145,72 @@ def test_the_tabular_bird_passes_dozens_of_pipes(tmp_path):
     )
     metrics = rl.train_agent(recipe, tmp_path, verbose=False)
     assert metrics["eval_score_mean"] >= 25 and metrics["eval_score_max"] >= 50
+
+
+# ------------------------------------------------------------ the features, for DQN
+
+
+def test_the_feature_game_observes_12_floats_and_pays_the_reward_scale_asked_for():
+    env = make_env(FEATURES_ID, {"alive_reward": 0.1, "pipe_reward": 1.0, "death_reward": -1.0})
+    assert env.observation_space.shape == (12,) and env.observation_space.dtype == np.float32
+    observation, _ = env.reset(seed=0)
+    assert observation.dtype == np.float32 and observation.shape == (12,)
+    assert env.observation_space.contains(observation)
+    rewards, info, terminated = [], {}, False
+    while not terminated:
+        observation, reward, terminated, truncated, info = env.step(0)  # never flap
+        rewards.append(reward)
+    assert info["score"] == 0 and rewards[-1] == -1.0 and set(rewards[:-1]) == {0.1}
+    lecture = make_env(FEATURES_ID, {})  # the lecture's scale is the default
+    lecture.reset(seed=0)
+    assert lecture.step(0)[1] == 1.0
+
+
+def test_the_feature_game_pays_per_pipe_like_the_tabular_one():
+    features, tabular = make_env(FEATURES_ID, {"score_limit": 3}), make_env(ENV_ID, {})
+    policy = _heuristic(tabular)  # reads the bird and pipes of the tabular copy
+    features.reset(seed=1)
+    tabular.reset(seed=1)
+    for _ in range(3_000):
+        action = policy(None)
+        _, reward, terminated, truncated, info = features.step(action)
+        _, tabular_reward, *_ = tabular.step(action)
+        assert reward == tabular_reward  # the same game, the same rewards
+        if terminated or truncated:
+            break
+    assert truncated and not terminated and info["score"] == 3
+
+
+def test_dqn_flappybird_resumes_exactly(tmp_path, monkeypatch):
+    recipe = resolve(DQN_FLAPPY, profile="smoke")
+    straight = tmp_path / "straight"
+    metrics = rl.train_agent(recipe, straight, verbose=False)
+    assert "eval_score_mean" in metrics and "eval_score_max" in metrics
+    interrupted = tmp_path / "interrupted"
+    save = checkpoint.save
+
+    def save_then_crash(*args, **kwargs):
+        save(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint, "save", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        rl.train_agent(recipe, interrupted, verbose=False)
+    monkeypatch.setattr(checkpoint, "save", save)
+    first = json.loads((interrupted / "checkpoint" / "state.json").read_text())["counters"]
+    assert 300 <= first["step"] < 600 and first["updates"] >= 1
+    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
+    assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
+        k: v for k, v in metrics.items() if k not in TIMING_KEYS
+    }
+    arrays_a, data_a, rows_a = _comparable(straight)
+    arrays_b, data_b, rows_b = _comparable(interrupted)
+    assert rows_a == rows_b and sorted(arrays_a) == sorted(arrays_b)
+    for key in arrays_a:
+        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    assert data_a["agent"] == data_b["agent"]
+
+    def game(data):  # the wing-animation frame follows an iterator that is not state
+        return {p: {k: v for k, v in e.items() if k != "_player_idx"} for p, e in data.items()}
+
+    assert game(data_a["envs"]) == game(data_b["envs"])
