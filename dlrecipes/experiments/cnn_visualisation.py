@@ -287,7 +287,7 @@ def _maximise(network, layers, rbf, x_real, steps, learning_rate, seed):
     shape = x_real.shape[1:]
     images, scores = {}, {}
     for name in layers:
-        layer_model = keras.Model(network.input, network.get_layer(name).output)
+        layer_model = keras.Model(network.inputs[0], network.get_layer(name).output)
         count = min(int(layer_model.output.shape[-1]), MAPS_SHOWN)
         maps = np.arange(count)
         objective = map_objective(layer_model, maps)
@@ -320,7 +320,7 @@ def _dream(network, layer, x, steps, learning_rate, rbf):
     """DeepDream on ``x``: ascend a layer's mean squared activation; returns dreams and numbers."""
     import keras
 
-    layer_model = keras.Model(network.input, network.get_layer(layer).output)
+    layer_model = keras.Model(network.inputs[0], network.get_layer(layer).output)
     low, high = float(x.min()), float(x.max())
     dreams, values = ascend(dream_objective(layer_model), x, steps, learning_rate, low, high)
     before, after = (np.asarray(network(v)) for v in (x, dreams))

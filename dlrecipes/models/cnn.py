@@ -1,9 +1,9 @@
 """Convolutional network builders: LeNet-5, a small MNIST convnet, a small ResNet, a 6x6 demo.
 
-Every builder is a pure function ``(**options) -> keras.Model`` built with the
-Functional API. Classifiers take ``input_shape`` (height, width, channels;
-channels last) and ``num_classes`` as keyword arguments, which the runner fills
-in from the data.
+Every builder is a pure function ``(**options) -> keras.Model``: ``convnet`` is a
+``keras.Sequential`` stack, as keras-io writes it; the others use the Functional API.
+Classifiers take ``input_shape`` (height, width, channels; channels last) and
+``num_classes`` as keyword arguments, which the runner fills in from the data.
 """
 
 import keras
@@ -161,8 +161,8 @@ def convnet(
         dropout: dropout rate before the output layer, in [0, 1).
 
     Returns:
-        An uncompiled ``keras.Model`` named ``"convnet"``, output ``(batch, num_classes)``
-        class probabilities.
+        An uncompiled ``keras.Sequential`` named ``"convnet"`` (the stack keras-io writes),
+        output ``(batch, num_classes)`` class probabilities.
 
     Each block computes ``maxpool(relu(W * x + b))`` (``*``: 2-D cross-correlation). The
     pooling is ``BlockMaxPooling2D``: the same function as ``MaxPooling2D``, with a
@@ -200,17 +200,17 @@ def convnet(
             f"Received: input_shape={input_shape!r}"
         )
 
-    inputs = keras.Input(shape=(height, width, channels), name="image")
-    x = inputs
+    model = keras.Sequential(name="convnet")  # keras-io writes this network as a stack
+    model.add(keras.Input(shape=(height, width, channels), name="image"))
     for block, block_filters in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(
-            block_filters, kernel_size, activation="relu", name=f"conv_{block}"
-        )(x)  # (h - kernel_size + 1, w - kernel_size + 1, block_filters)
-        x = BlockMaxPooling2D(pool_size, name=f"pool_{block}")(x)  # (h // pool_size, ...)
-    x = keras.layers.Flatten(name="flatten")(x)  # (size_h * size_w * filters[-1],)
-    x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(x)
-    return keras.Model(inputs, outputs, name="convnet")
+        model.add(
+            keras.layers.Conv2D(block_filters, kernel_size, activation="relu", name=f"conv_{block}")
+        )  # (h - kernel_size + 1, w - kernel_size + 1, block_filters)
+        model.add(BlockMaxPooling2D(pool_size, name=f"pool_{block}"))  # (h // pool_size, ...)
+    model.add(keras.layers.Flatten(name="flatten"))  # (size_h * size_w * filters[-1],)
+    model.add(keras.layers.Dropout(dropout, name="dropout"))
+    model.add(keras.layers.Dense(num_classes, activation="softmax", name="output"))
+    return model
 
 
 def resnet_small(

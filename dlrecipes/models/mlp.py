@@ -57,7 +57,8 @@ def mlp(
             only covers the hidden layers); set both to initialise every layer alike.
 
     Returns:
-        A ``keras.Model`` (batch, *input_shape) -> (batch, K) (or (batch, 1)).
+        A ``keras.Sequential`` (batch, *input_shape) -> (batch, K) (or (batch, 1)), built
+        the way the lecture writes a stack: ``model.add(Dense(...))`` layer by layer.
 
     Example:
         >>> model = mlp(input_shape=(2,), num_classes=2, hidden_units=(2,),
@@ -86,44 +87,50 @@ def mlp(
     if binary and num_classes != 2:
         raise ValueError(f"binary=True needs num_classes=2. Received: num_classes={num_classes}")
     regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
-    inputs = keras.Input(shape=tuple(input_shape), name="x")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    model = keras.Sequential(name=name)  # the lecture's stack, layer by layer
+    model.add(keras.Input(shape=tuple(input_shape), name="x"))
+    if len(input_shape) > 1:
+        model.add(keras.layers.Flatten(name="flatten"))
     for index, units in enumerate(hidden_units, start=1):
         if activation == "maxout":
             from dlrecipes.layers.maxout import Maxout
 
-            x = Maxout(
-                units,
-                num_pieces=maxout_pieces,
-                kernel_initializer=kernel_initializer,
-                kernel_regularizer=regularizer,
-                name=f"hidden_{index}",
-            )(x)
-            if dropout:
-                x = keras.layers.Dropout(dropout, name=f"dropout_{index}")(x)
-            continue
-        x = keras.layers.Dense(
-            units,
-            activation=None if batch_norm else activation,
-            kernel_initializer=kernel_initializer,
-            kernel_regularizer=regularizer,
-            name=f"hidden_{index}",
-        )(x)
-        if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"batch_norm_{index}")(x)
-            x = keras.layers.Activation(activation, name=f"activation_{index}")(x)
+            model.add(
+                Maxout(
+                    units,
+                    num_pieces=maxout_pieces,
+                    kernel_initializer=kernel_initializer,
+                    kernel_regularizer=regularizer,
+                    name=f"hidden_{index}",
+                )
+            )
+        else:
+            model.add(
+                keras.layers.Dense(
+                    units,
+                    activation=None if batch_norm else activation,
+                    kernel_initializer=kernel_initializer,
+                    kernel_regularizer=regularizer,
+                    name=f"hidden_{index}",
+                )
+            )
+            if batch_norm:
+                model.add(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
+                model.add(keras.layers.Activation(activation, name=f"activation_{index}"))
         if dropout:
-            x = keras.layers.Dropout(dropout, name=f"dropout_{index}")(x)
+            model.add(keras.layers.Dropout(dropout, name=f"dropout_{index}"))
     if num_classes > 0 and binary:
         width, head = 1, "sigmoid"
     elif num_classes > 0:
         width, head = num_classes, "softmax"
     else:
         width, head = num_outputs, "linear"
-    outputs = keras.layers.Dense(
-        width,
-        activation=head if output_activation == "auto" else output_activation,
-        kernel_initializer=output_initializer,
-        name="output",
-    )(x)
-    return keras.Model(inputs, outputs, name=name)
+    model.add(
+        keras.layers.Dense(
+            width,
+            activation=head if output_activation == "auto" else output_activation,
+            kernel_initializer=output_initializer,
+            name="output",
+        )
+    )
+    return model

@@ -137,6 +137,29 @@ def test_convnet_golden_parameter_counts():
     assert model.get_layer("dropout").rate == 0.5
 
 
+def test_convnet_is_keras_ios_sequential_stack():
+    """``convnet`` is a ``keras.Sequential``: keras-io's stack written by hand, same outputs."""
+    model = convnet()
+    assert isinstance(model, keras.Sequential)
+    by_hand = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    by_hand.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(4, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(by_hand(x)), ops.convert_to_numpy(model(x)), rtol=1e-6, atol=1e-7
+    )
+
+
 def test_convnet_options_and_checks():
     model = convnet(input_shape=(32, 32, 3), num_classes=5, filters=(8,), dropout=0.0)
     assert per_layer_counts(model) == {"conv_1": 8 * 28, "output": 5 * (15 * 15 * 8 + 1)}

@@ -62,3 +62,24 @@ def test_mlp_maxout_golden_count_and_heads():
 def test_mlp_rejects_maxout_with_batch_norm():
     with pytest.raises(ValueError, match="batch_norm"):
         mlp(activation="maxout", batch_norm=True)
+
+
+def test_mlp_is_the_lectures_sequential_stack():
+    """``mlp`` is a ``keras.Sequential``: the same function as the stack written by hand."""
+    import keras
+
+    model = mlp(input_shape=(8, 8, 1), num_classes=3, hidden_units=(5, 4), dropout=0.2)
+    assert isinstance(model, keras.Sequential)
+    assert [layer.name for layer in model.layers] == [
+        "flatten", "hidden_1", "dropout_1", "hidden_2", "dropout_2", "output",
+    ]  # fmt: skip
+    by_hand = keras.Sequential()
+    by_hand.add(keras.Input(shape=(8, 8, 1)))
+    by_hand.add(keras.layers.Flatten())
+    for units in (5, 4):
+        by_hand.add(keras.layers.Dense(units, activation="relu"))
+        by_hand.add(keras.layers.Dropout(0.2))
+    by_hand.add(keras.layers.Dense(3, activation="softmax"))
+    by_hand.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(6, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(to_numpy(by_hand(x)), to_numpy(model(x)), rtol=0, atol=0)

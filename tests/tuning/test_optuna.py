@@ -108,9 +108,11 @@ def test_bad_engine_options_are_one_line_errors(tmp_path, capsys, argv, message)
 
 def test_an_unreachable_database_is_one_line_error(tmp_path, capsys):
     url = f"postgresql://nobody@/none?host={tmp_path}"
-    status = main(["tune", NAME, "--smoke", "--engine", "optuna", "--storage", url])
+    out = tmp_path / "runs"  # not ./runs: a search left there by another run would answer
+    argv = ["tune", NAME, "--smoke", "--engine", "optuna", "--storage", url, "--out", str(out)]
+    status = main(argv)
     err = capsys.readouterr().err
-    assert status == 2 and err.startswith(f"error: cannot open the storage {url}: ")
+    assert status == 2 and err.startswith(f"error: cannot open the storage {url}: "), err
     assert err.count("\n") == 1, err
 
 
