@@ -31,6 +31,8 @@ RECIPE = Recipe(
             "conv_stride": (4, 2, 1),
             "hidden_units": (512,),
             "observation_scale": 1 / 255,
+            # XLA on a GPU; on a CPU TensorFlow's oneDNN convolutions (35x faster updates)
+            "jit_compile": "auto",
             "batch_size": 32,
             # 1M transitions of two uint8 (84, 84, 4) stacks: 56 GiB of memory
             "buffer_size": 1_000_000,
@@ -66,8 +68,8 @@ RECIPE = Recipe(
         data="ALE Pong-v5 (no sticky actions), greedy return over 30 episodes, -21 ... 21",
         budget=(
             "2.5M agent steps = 10M frames and 56 GiB of replay memory: GPU-hours (not "
-            "measured: no GPU was lent); on 2 shared CPU cores 9 steps/s were measured "
-            "(~3 days). The paper: 18.9 after 50M frames"
+            "measured: no GPU was lent); on 2 shared CPU cores 109 steps/s were measured over "
+            "3,000 steps (~6.5 h for 2.5M if the replay fit). The paper: 18.9 after 50M frames"
         ),
     ),
     profiles={

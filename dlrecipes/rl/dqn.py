@@ -232,7 +232,7 @@ def make_gradient_step(
     return gradient_step
 
 
-def make_update(gradient_step: Callable) -> Callable:
+def make_update(gradient_step: Callable, jit_compile: bool = True) -> Callable:
     """The compiled update ``(state, batches) -> (new state, stats)``.
 
     ``state`` is a dict of tensors: ``online``, ``target``, ``adam_m``, ``adam_v``
@@ -241,7 +241,8 @@ def make_update(gradient_step: Callable) -> Callable:
     ``(gradient_steps, batch, ...)``; the update runs ``gradient_step`` (from
     :func:`make_gradient_step`) on each mini-batch in a compiled loop and returns
     the mean ``loss`` and ``q``. The function reads no ``self``; it is traced once
-    per batch shape and then runs without Python.
+    per batch shape and then runs without Python (compiled with XLA unless
+    ``jit_compile`` is False: :func:`dlrecipes.rl.backend.jit`).
 
     Example (as :class:`DQNAgent` uses it)::
 
@@ -268,7 +269,7 @@ def make_update(gradient_step: Callable) -> Callable:
         stats = {"loss": loss_sum / num_steps, "q": q_sum / num_steps}
         return dict(zip(keys, new_state)), stats
 
-    return backend.jit(update)
+    return backend.jit(update, jit_compile)
 
 
 class DQNAgent:
@@ -299,27 +300,17 @@ class DQNAgent:
     ):
         import keras
 
-        from dlrecipes.models.qnet import qnet  # imports Keras: only when a DQN agent is made
-
         backend.name()
         keras.utils.set_random_seed(seed)
         self.options = options
         self.num_actions = int(num_actions)
         self.observation_shape = tuple(observation_shape)
         self.update_schedule = options.update_schedule()
-        self.model = qnet(
-            self.observation_shape,
-            self.num_actions,
-            hidden_units=options.hidden_units,
-            dueling=options.dueling,
-            conv_filters=options.conv_filters,
-            conv_kernel_size=options.conv_kernel_size,
-            conv_stride=options.conv_stride,
-            input_scale=options.observation_scale,
-        )
+        self.model = _build_qnet(self.observation_shape, self.num_actions, options)
         apply_fn = _stateless_apply(self.model)
+        self.xla = options.use_xla(backend.conv_xla_is_slow())
         self._greedy = backend.CompiledForward(
-            lambda params, observations: _argmax(apply_fn(params, observations))
+            lambda params, observations: _argmax(apply_fn(params, observations)), self.xla
         )
         self._update = make_update(
             make_gradient_step(
@@ -334,7 +325,8 @@ class DQNAgent:
                 tau=options.tau,
                 target_network=options.target_network,
                 loss=options.loss,
-            )
+            ),
+            jit_compile=self.xla,
         )
         online = [v.numpy() for v in self.model.trainable_variables]
         self.state = _to_tensors(
@@ -474,6 +466,22 @@ class DQNAgent:
             {key[len("replay/") :]: v for key, v in arrays.items() if key.startswith("replay/")}
         )
         self.rng.bit_generator.state = data["rng"]
+
+
+def _build_qnet(observation_shape, num_actions: int, options: DQNOptions):
+    """The Q-network the options describe (:func:`dlrecipes.models.qnet.qnet`)."""
+    from dlrecipes.models.qnet import qnet  # imports Keras: only when a DQN agent is made
+
+    return qnet(
+        observation_shape,
+        num_actions,
+        hidden_units=options.hidden_units,
+        dueling=options.dueling,
+        conv_filters=options.conv_filters,
+        conv_kernel_size=options.conv_kernel_size,
+        conv_stride=options.conv_stride,
+        input_scale=options.observation_scale,
+    )
 
 
 def _stateless_apply(model, fixed: list | None = None) -> Callable:

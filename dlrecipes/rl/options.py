@@ -200,6 +200,8 @@ class QLearningOptions(CommonOptions):
 
 #: The TD losses of :class:`DQNOptions` (``loss``).
 LOSSES = ("huber", "squared")
+#: The compile paths of :class:`DQNOptions` (``jit_compile``).
+JIT_COMPILE = ("true", "false", "auto")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,6 +238,10 @@ class DQNOptions(CommonOptions):
         conv_kernel_size: kernel size of every conv layer, or one per conv layer
             (``[8, 4, 3]``: Mnih et al. 2015), each >= 1.
         conv_stride: stride of every conv layer, or one per conv layer, each >= 1.
+        jit_compile: ``"true"``: the update and acting compiled with XLA; ``"false"``:
+            as TensorFlow graphs without XLA; ``"auto"``: XLA except for a
+            convolutional Q-network under TensorFlow on a CPU, where XLA's convolution
+            gradients are far slower than oneDNN's (under JAX always ``jax.jit``).
         observation_scale: the network multiplies observations by this first
             (``1 / 255`` for ``uint8`` pixels, which the replay then stores as
             ``uint8``: a quarter of the memory of float32), > 0.
@@ -263,6 +269,7 @@ class DQNOptions(CommonOptions):
     conv_kernel_size: tuple[int, ...] = (3,)
     conv_stride: tuple[int, ...] = (1,)
     observation_scale: float = 1.0
+    jit_compile: str = "true"
 
     def _check_algorithm_options(self) -> None:
         _require(self, "loss", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}")
@@ -275,11 +282,22 @@ class DQNOptions(CommonOptions):
                 f"one value or one per conv layer ({len(self.conv_filters)})",
             )
         _require(self, "observation_scale", lambda v: v > 0, "> 0")
+        if isinstance(self.jit_compile, bool):  # TOML's true / false
+            object.__setattr__(self, "jit_compile", str(self.jit_compile).lower())
+        _require(
+            self, "jit_compile", lambda v: v in JIT_COMPILE, f"one of {', '.join(JIT_COMPILE)}"
+        )
         for key in ("batch_size", "buffer_size", "train_frequency", "gradient_steps"):
             _require(self, key, lambda v: v >= 1, ">= 1")
         _require(self, "tau", lambda v: 0.0 < v <= 1.0, "in (0, 1]")
         _require(self, "target_update_period", lambda v: v >= 1, ">= 1")
         _require(self, "learning_rate", lambda v: v > 0, "> 0")
+
+    def use_xla(self, conv_xla_is_slow: bool) -> bool:
+        """Whether to compile with XLA (``conv_xla_is_slow``: TensorFlow on a CPU)."""
+        if self.jit_compile == "auto":
+            return not (self.conv_filters and conv_xla_is_slow)
+        return self.jit_compile == "true"
 
     def update_schedule(self) -> UpdateSchedule:
         """Every ``train_frequency`` env steps once ``learning_starts`` steps are stored."""

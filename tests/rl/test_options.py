@@ -152,6 +152,7 @@ CARTPOLE_DQN = {
     "conv_kernel_size": (3,),
     "conv_stride": (1,),
     "observation_scale": 1.0,
+    "jit_compile": "true",
 }
 CARTPOLE_DQN_SMOKE = {
     "eval_every": 300,
