@@ -10,9 +10,11 @@
 * :mod:`~dlrecipes.rl.train`: the loop as small steps (collect, update,
   evaluate, checkpoint); :mod:`~dlrecipes.rl.rollout`: its environment side.
 * :mod:`~dlrecipes.rl.bandits`: the 10-armed testbed (greedy, epsilon-greedy, UCB).
-* :mod:`~dlrecipes.rl.catch` (``dlrecipes/Catch-v0`` and phi's frame stack) and
-  :mod:`~dlrecipes.rl.flappy` (the lecture's discretised flappy bird): the library's
-  own gymnasium environments, registered by :func:`~dlrecipes.rl.envs.register_environments`.
+* :mod:`~dlrecipes.rl.catch` (``dlrecipes/Catch-v0`` and phi's frame stack),
+  :mod:`~dlrecipes.rl.flappy` (the lecture's discretised flappy bird and the game's
+  feature vector) and :mod:`~dlrecipes.rl.atari` (``dlrecipes/Atari-v0``: ALE games
+  through Mnih et al. 2015's phi): the library's own gymnasium environments,
+  registered by :func:`~dlrecipes.rl.envs.register_environments`.
 * :mod:`~dlrecipes.rl.replay`, :mod:`~dlrecipes.rl.schedules`,
   :mod:`~dlrecipes.rl.evaluate`, :mod:`~dlrecipes.rl.checkpoint`: the parts.
 
