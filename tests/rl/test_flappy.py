@@ -219,7 +219,9 @@ def test_dqn_flappybird_resumes_exactly(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_the_dqn_bird_passes_over_a_hundred_pipes(tmp_path):
     """The recipe's default (1M env steps, ~15 min on 2 CPU cores): measured 159.3 pipes on
-    average and 500 (the cap) at best over 100 greedy episodes, seed 0."""
+    average and 500 (the cap) at best over 100 greedy episodes, seed 0 (seeds 1 and 2 reach
+    11.5 and 34.2: the recipe's threshold of 10 is what every measured seed reached)."""
     metrics = rl.train_agent(resolve(DQN_FLAPPY), tmp_path, verbose=False)
-    assert metrics["eval_score_mean"] >= DQN_FLAPPY.expect.threshold  # 130
+    assert metrics["eval_score_mean"] >= 130  # seed 0's 159.3, with room for float noise
+    assert metrics["eval_score_mean"] >= DQN_FLAPPY.expect.threshold
     assert metrics["eval_score_max"] >= 400
