@@ -248,3 +248,65 @@ def unit_recipe(**fields):
             **fields,
         }
     )
+
+
+# --------------------------------------------------------------------------- RL resume
+
+#: Metrics of an RL run that measure time, not behaviour (they differ between two runs).
+RL_TIMING_KEYS = {"steps_per_second", "train_time_s", "time_to_solve_s"}
+
+
+def rl_run_contents(run_dir: Path):
+    """``(arrays, data, episode rows)`` of an RL run directory's checkpoint, without times."""
+    import csv
+
+    from dlrecipes.rl import checkpoint
+
+    arrays, data = checkpoint.load(Path(run_dir) / "checkpoint")
+    with (Path(run_dir) / "episodes.csv").open() as handle:
+        rows = [{k: v for k, v in r.items() if k != "wall_time_s"} for r in csv.DictReader(handle)]
+    return arrays, data, rows
+
+
+def check_rl_resume(recipe, tmp_path: Path, monkeypatch):
+    """Train ``recipe`` straight, then again with a crash right after its first checkpoint,
+    then ``resume=True``; assert the two runs agree bit for bit.
+
+    Checked: the metrics (times aside), the episodes (none lost or repeated), every saved
+    array (weights or table, target, optimizer moments, replay, best agent).
+
+    Returns:
+        ``(metrics, first_counters, arrays, data_straight, data_resumed)``: the straight
+        run's metrics, the counters of the checkpoint the crash left, the straight run's
+        saved arrays, and both checkpoints' JSON data for the caller's own checks (RNG,
+        environments).
+    """
+    import json
+
+    from dlrecipes import rl
+    from dlrecipes.rl import checkpoint
+
+    straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+    metrics = rl.train_agent(recipe, straight, verbose=False)
+    save = checkpoint.save
+
+    def save_then_crash(*args, **kwargs):
+        save(*args, **kwargs)
+        raise KeyboardInterrupt  # the run dies right after its first checkpoint
+
+    monkeypatch.setattr(checkpoint, "save", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        rl.train_agent(recipe, interrupted, verbose=False)
+    monkeypatch.setattr(checkpoint, "save", save)
+    first = json.loads((interrupted / "checkpoint" / "state.json").read_text())["counters"]
+    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
+    assert {k: v for k, v in resumed.items() if k not in RL_TIMING_KEYS} == {
+        k: v for k, v in metrics.items() if k not in RL_TIMING_KEYS
+    }
+    arrays_a, data_a, rows_a = rl_run_contents(straight)
+    arrays_b, data_b, rows_b = rl_run_contents(interrupted)
+    assert rows_a == rows_b  # the same episodes, none lost or duplicated
+    assert sorted(arrays_a) == sorted(arrays_b)
+    for key in arrays_a:
+        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    return metrics, first, arrays_a, data_a, data_b

@@ -16,16 +16,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlrecipes import rl
 from dlrecipes.models.qnet import qnet
 from dlrecipes.recipe import RecipeError, resolve
-from dlrecipes.rl import checkpoint
 from dlrecipes.rl.atari import ATARI_ID
 from dlrecipes.rl.dqn import DQNAgent
 from dlrecipes.rl.envs import env_state, make_env, make_vector_env, restore_env_state
 from dlrecipes.rl.options import resolve_options
 from recipes.dqn_atari_pong import RECIPE as PONG
-from tests.rl.test_train import TIMING_KEYS, _comparable
+from tests.helpers import check_rl_resume
 
 pytest.importorskip("ale_py", reason="the atari extra (ale-py) is not installed")
 
@@ -129,31 +127,9 @@ def test_the_emulator_is_saved_and_restored_mid_episode_as_data():
 
 def test_dqn_atari_pong_resumes_exactly(tmp_path, monkeypatch):
     recipe = resolve(PONG, profile="smoke", overrides={"agent.options.checkpoint_every": 200})
-    straight = tmp_path / "straight"
-    metrics = rl.train_agent(recipe, straight, verbose=False)
-    interrupted = tmp_path / "interrupted"
-    save = checkpoint.save
-
-    def save_then_crash(*args, **kwargs):
-        save(*args, **kwargs)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpoint, "save", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        rl.train_agent(recipe, interrupted, verbose=False)
-    monkeypatch.setattr(checkpoint, "save", save)
-    first = json.loads((interrupted / "checkpoint" / "state.json").read_text())["counters"]
+    _, first, arrays, data_a, data_b = check_rl_resume(recipe, tmp_path, monkeypatch)
     assert 200 <= first["step"] < 300 and first["updates"] >= 1
-    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
-    assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
-        k: v for k, v in metrics.items() if k not in TIMING_KEYS
-    }
-    arrays_a, data_a, rows_a = _comparable(straight)
-    arrays_b, data_b, rows_b = _comparable(interrupted)
-    assert rows_a == rows_b and sorted(arrays_a) == sorted(arrays_b)
-    assert arrays_a["agent/replay/s_tm1"].dtype == np.uint8
-    for key in arrays_a:
-        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    assert arrays["agent/replay/s_tm1"].dtype == np.uint8
     assert data_a["agent"] == data_b["agent"] and data_a["envs"] == data_b["envs"]
 
 

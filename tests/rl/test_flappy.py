@@ -15,12 +15,12 @@ import pytest
 
 from dlrecipes import rl
 from dlrecipes.recipe import RecipeError, resolve
-from dlrecipes.rl import checkpoint, flappy
+from dlrecipes.rl import flappy
 from dlrecipes.rl.envs import env_state, make_env, make_vector_env, restore_env_state
 from dlrecipes.rl.evaluate import evaluate
 from recipes.dqn_flappybird import RECIPE as DQN_FLAPPY
 from recipes.q_learning_flappybird import RECIPE as FLAPPY
-from tests.rl.test_train import TIMING_KEYS, _comparable
+from tests.helpers import check_rl_resume
 
 pytest.importorskip("flappy_bird_gymnasium", reason="the rl-extra is not installed")
 ENV_ID = flappy.FLAPPY_ID
@@ -103,30 +103,9 @@ def test_without_the_extra_making_it_names_the_extra(monkeypatch):
 
 def test_q_learning_flappybird_resumes_exactly(tmp_path, monkeypatch):
     recipe = resolve(FLAPPY, profile="smoke", overrides={"agent.options.checkpoint_every": 400})
-    straight = tmp_path / "straight"
-    metrics = rl.train_agent(recipe, straight, verbose=False)
+    metrics, _, _, data_a, data_b = check_rl_resume(recipe, tmp_path, monkeypatch)
     assert "eval_score_mean" in metrics and "eval_score_max" in metrics
-    assert (straight / "plots" / "policy.png").is_file()
-    interrupted = tmp_path / "interrupted"
-    save = checkpoint.save
-
-    def save_then_crash(*args, **kwargs):
-        save(*args, **kwargs)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpoint, "save", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        rl.train_agent(recipe, interrupted, verbose=False)
-    monkeypatch.setattr(checkpoint, "save", save)
-    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
-    assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
-        k: v for k, v in metrics.items() if k not in TIMING_KEYS
-    }
-    arrays_a, data_a, rows_a = _comparable(straight)
-    arrays_b, data_b, rows_b = _comparable(interrupted)
-    assert rows_a == rows_b
-    for key in arrays_a:
-        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    assert (tmp_path / "straight" / "plots" / "policy.png").is_file()
     assert data_a["envs"] == data_b["envs"]
 
 
@@ -183,31 +162,9 @@ def test_the_feature_game_pays_per_pipe_like_the_tabular_one():
 
 def test_dqn_flappybird_resumes_exactly(tmp_path, monkeypatch):
     recipe = resolve(DQN_FLAPPY, profile="smoke")
-    straight = tmp_path / "straight"
-    metrics = rl.train_agent(recipe, straight, verbose=False)
+    metrics, first, _, data_a, data_b = check_rl_resume(recipe, tmp_path, monkeypatch)
     assert "eval_score_mean" in metrics and "eval_score_max" in metrics
-    interrupted = tmp_path / "interrupted"
-    save = checkpoint.save
-
-    def save_then_crash(*args, **kwargs):
-        save(*args, **kwargs)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpoint, "save", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        rl.train_agent(recipe, interrupted, verbose=False)
-    monkeypatch.setattr(checkpoint, "save", save)
-    first = json.loads((interrupted / "checkpoint" / "state.json").read_text())["counters"]
     assert 300 <= first["step"] < 600 and first["updates"] >= 1
-    resumed = rl.train_agent(recipe, interrupted, resume=True, verbose=False)
-    assert {k: v for k, v in resumed.items() if k not in TIMING_KEYS} == {
-        k: v for k, v in metrics.items() if k not in TIMING_KEYS
-    }
-    arrays_a, data_a, rows_a = _comparable(straight)
-    arrays_b, data_b, rows_b = _comparable(interrupted)
-    assert rows_a == rows_b and sorted(arrays_a) == sorted(arrays_b)
-    for key in arrays_a:
-        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
     assert data_a["agent"] == data_b["agent"]
 
     def game(data):  # the wing-animation frame follows an iterator that is not state
