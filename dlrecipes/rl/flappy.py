@@ -193,11 +193,8 @@ def make_flappy_tabular(
     render_mode: str | None = None,
 ):
     """The entry point of ``dlrecipes/FlappyBirdTabular-v0``."""
-    game = _flappy_module().FlappyBirdEnv(
-        use_lidar=False, score_limit=score_limit, render_mode=render_mode
-    )
     return FlappyBirdTabular(
-        game,
+        _game(score_limit, render_mode),
         bin_size=bin_size,
         alive_reward=alive_reward,
         pipe_reward=pipe_reward,
@@ -213,11 +210,18 @@ def make_flappy_features(
     render_mode: str | None = None,
 ):
     """The entry point of ``dlrecipes/FlappyBird-v0``: :class:`FlappyBirdFeatures`."""
-    game = _flappy_module().FlappyBirdEnv(
-        use_lidar=False, score_limit=score_limit, render_mode=render_mode
-    )
     return FlappyBirdFeatures(
-        game, alive_reward=alive_reward, pipe_reward=pipe_reward, death_reward=death_reward
+        _game(score_limit, render_mode),
+        alive_reward=alive_reward,
+        pipe_reward=pipe_reward,
+        death_reward=death_reward,
+    )
+
+
+def _game(score_limit: int | None, render_mode: str | None):
+    """The package's ``FlappyBirdEnv`` without lidar (its 12-float feature observation)."""
+    return _flappy_module().FlappyBirdEnv(
+        use_lidar=False, score_limit=score_limit, render_mode=render_mode
     )
 
 
