@@ -59,7 +59,6 @@ RECIPE = Recipe(
         optimizer="adam",
         learning_rate=3e-3,
         schedule="cosine",
-        jit_compile=False,  # as resnet_small: oneDNN convolutions are faster than XLA's on CPU
         tensorboard=False,
     ),
     expect=ExpectSpec(

@@ -43,8 +43,12 @@ from dlrecipes.spec.schema import AUTO
 #: Dense-only models on a CPU use XLA from this many training FLOPs per step
 #: (6 x parameters x batch: forward, input gradient, weight gradient).
 XLA_DENSE_CPU_MIN_FLOPS = 2.0e9
-#: ``steps_per_execution="auto"`` groups steps until a call does about this much work.
-TARGET_FLOPS_PER_EXECUTION = 2.0e8
+#: ``steps_per_execution="auto"`` groups steps until a call does about this much work
+#: (about 0.1 s at this CPU's 205 GFLOP/s matmul peak). One compiled call costs Keras
+#: 3-5 ms on top of its steps (Python, callbacks, the iterator, a host sync), measured
+#: from LeNet-5's 7.4 ms per step at 1 step per call against 3.2 ms at 32; with this
+#: target the overhead is a few % of a call for every model of ``bench/throughput.py``.
+TARGET_FLOPS_PER_EXECUTION = 2.0e10
 MAX_STEPS_PER_EXECUTION = 16
 
 CONVOLUTION_LAYERS = (

@@ -7,6 +7,7 @@ from dlrecipes.models.cnn import convnet, lenet5
 from dlrecipes.spec import RecipeError, TrainSpec
 from dlrecipes.training.compile_path import (
     MAX_STEPS_PER_EXECUTION,
+    TARGET_FLOPS_PER_EXECUTION,
     choose,
     model_kind,
     training_flops,
@@ -62,8 +63,12 @@ def test_steps_per_execution_groups_tiny_steps_up_to_one_epoch():
     assert tiny.steps_per_execution == MAX_STEPS_PER_EXECUTION
     short_epoch = choose(_mlp(), TrainSpec(batch_size=32), 5, backend="tensorflow", device="cpu")
     assert short_epoch.steps_per_execution == 5
-    big = choose(_mlp((2048, 2048), 784), TrainSpec(batch_size=128), 100, backend="tensorflow")
+    big = choose(_mlp((4096, 4096), 784), TrainSpec(batch_size=256), 100, backend="tensorflow")
+    assert training_flops(_mlp((4096, 4096), 784), 256) > TARGET_FLOPS_PER_EXECUTION
     assert big.steps_per_execution == 1
+    medium = _mlp((2048, 2048), 784)  # 5.8M multiply-adds per image: 4.5e9 FLOPs per step
+    grouped = choose(medium, TrainSpec(batch_size=128), 100, backend="tensorflow")
+    assert grouped.steps_per_execution == int(TARGET_FLOPS_PER_EXECUTION // 4.5e9) == 4
 
 
 def test_tensorflow_data_parallel_auto_is_no_xla():
