@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import sys
 
 import pytest
@@ -138,11 +139,21 @@ def test_toml_syntax_error_and_offline_dataset_exit_2(tmp_path):
 
 
 def test_run_smoke_from_the_command_line(tmp_path):
+    started = time.perf_counter()
     result = run_cli("run", "softmax_regression", "--smoke", "--quiet", "--out", str(tmp_path))
+    command_wall = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert "softmax_regression: test accuracy = " in result.stdout
     assert "steps/s" in result.stdout
     (run_dir,) = (tmp_path / "softmax_regression").iterdir()
+    # the phases cover the command from the process's start: import is Keras' loading
+    phases = json.loads((run_dir / "metrics.json").read_text())["phases_s"]
+    keras_import = subprocess.run(
+        [sys.executable, "-c", "import time; t = time.perf_counter(); import keras; "
+         "print(time.perf_counter() - t)"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert phases["import"] > 0.5 * float(keras_import.stdout.split()[-1])
+    assert 0.6 * command_wall < sum(phases.values()) <= command_wall
     evaluation = run_cli("evaluate", str(run_dir), "--json")
     assert evaluation.returncode == 0, evaluation.stderr
     payload = json.loads(evaluation.stdout)
