@@ -127,25 +127,24 @@ def _result(history: dict, throughput: Throughput) -> FitResult:
     )
 
 
-def _training_inputs(splits, train, initial_epoch: int, epochs: int) -> dict:
-    """``model.fit``'s training-data arguments: the arrays, or, when the data asks for
-    augmentation (``splits.extras["augment"]``), :class:`AugmentedBatches` read as one
-    sequence across the remaining epochs (augmentation stays out of the model)."""
+def _training_inputs(splits, train, initial_epoch: int) -> tuple[dict, list]:
+    """``model.fit``'s training-data arguments and the callbacks they need: the arrays,
+    or, when the data asks for augmentation (``splits.extras["augment"]``),
+    :class:`AugmentedBatches`, one pass per epoch (augmentation stays out of the model)."""
     augment = splits.extras.get("augment")
     if not augment:
         x, y = splits.x_train, splits.y_train
-        return {"x": x, "y": y, "batch_size": train.batch_size, "shuffle": train.shuffle}
+        return {"x": x, "y": y, "batch_size": train.batch_size, "shuffle": train.shuffle}, []
     batches = AugmentedBatches(
         splits.x_train,
         splits.y_train,
         train.batch_size,
         **augment,
         shuffle=train.shuffle,
-        first_epoch=initial_epoch,
-        epochs=epochs,
+        epoch=initial_epoch,
     )
     # Keras must not reorder the batches: the order is part of each batch's index
-    return {"x": batches, "steps_per_epoch": batches.steps_per_epoch, "shuffle": False}
+    return {"x": batches, "shuffle": False}, [batches.epoch_callback()]
 
 
 def fit(
@@ -211,12 +210,13 @@ def fit(
     verbose = verbose if verbose != "auto" else train.verbose
     verbose = verbose if verbose == "auto" else int(verbose)
     initial_epoch = saved.epoch if saved is not None else 0
+    inputs, input_callbacks = _training_inputs(splits, train, initial_epoch)
     history = model.fit(
-        **_training_inputs(splits, train, initial_epoch, epochs),
+        **inputs,
         epochs=epochs,
         initial_epoch=initial_epoch,
         validation_data=(splits.x_val, splits.y_val) if len(splits.x_val) else None,
-        callbacks=all_callbacks,
+        callbacks=[*input_callbacks, *all_callbacks],
         verbose=verbose,
     )
     if guard.diverged_at is not None:
