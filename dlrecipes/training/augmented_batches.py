@@ -55,9 +55,7 @@ class AugmentedBatches(keras.utils.PyDataset):
     def batch(self, epoch: int, step: int):
         """``(images, labels)`` of step ``step`` of epoch ``epoch``."""
         if not 0 <= step < self.steps_per_epoch:
-            raise IndexError(
-                f"an epoch has {self.steps_per_epoch} steps. Received: step={step}"
-            )
+            raise IndexError(f"an epoch has {self.steps_per_epoch} steps. Received: step={step}")
         chosen = self.order(epoch)[step * self.batch_size : (step + 1) * self.batch_size]
         rng = np.random.default_rng([self.seed, epoch, step])
         images = augment_images(self.x[chosen], rng, self.shift, self.rotation)
