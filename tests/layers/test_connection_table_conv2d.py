@@ -80,7 +80,11 @@ def test_connection_table_matches_numpy_reference():
     layer.build(x.shape)
     weights = [rng.normal(size=tuple(w.shape)).astype("float32") for w in layer.weights]
     layer.set_weights(weights)
-    expected = np.tanh(_reference_connection_table_conv(x, weights[:-1], weights[-1], table))
+    assert weights[0].shape == (3, 2, 6)  # one variable: every connection's 3x2 kernel
+    per_map = [ops.convert_to_numpy(k) for k in layer.kernels]
+    assert [k.shape for k in per_map] == [(3, 2, 2, 1), (3, 2, 1, 1), (3, 2, 3, 1)]
+    np.testing.assert_array_equal(per_map[1][..., 0], weights[0][:, :, 2:3])
+    expected = np.tanh(_reference_connection_table_conv(x, per_map, weights[-1], table))
     assert_close(layer(x), expected, rtol=1e-4, atol=1e-5)
 
 
@@ -94,7 +98,7 @@ def test_full_connection_table_equals_conv2d():
     full_table = tuple(tuple(range(in_channels)) for _ in range(filters))
     layer = ConnectionTableConv2D(full_table, kernel_size=3, activation="relu")
     layer.build(x.shape)
-    layer.set_weights([kernel[:, :, :, k : k + 1] for k in range(filters)] + [bias])
+    layer.set_weights([np.concatenate([kernel[:, :, :, k] for k in range(filters)], 2), bias])
     assert layer.count_params() == conv.count_params()
     assert_close(layer(x), expected, rtol=1e-5, atol=1e-5)
 
@@ -149,3 +153,28 @@ def test_connection_table_gradients_float64():
         lambda: ConnectionTableConv2D(((0, 2), (1,), (0, 1, 2)), kernel_size=2, dtype="float64"),
         input_shape=(1, 3, 4, 3),
     )
+
+
+def test_a_model_saved_with_one_kernel_per_map_still_loads(tmp_path):
+    """Files written before C3 stored one variable (one kernel variable per output map)."""
+    rng = np.random.default_rng(7)
+    table = ((0, 2), (1,), (2, 0, 1))
+    per_map = [rng.normal(size=(3, 3, len(t), 1)).astype("float32") for t in table]
+    bias = rng.normal(size=(3,)).astype("float32")
+    layer = ConnectionTableConv2D(table, kernel_size=3)
+    layer.build((None, 6, 6, 3))
+    old_store = {str(k): kernel for k, kernel in enumerate(per_map)} | {"3": bias}
+    layer.load_own_variables(old_store)
+    for loaded, saved in zip(layer.kernels, per_map, strict=True):
+        np.testing.assert_array_equal(ops.convert_to_numpy(loaded), saved)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.bias), bias)
+    x = rng.normal(size=(2, 6, 6, 3)).astype("float32")
+    assert_close(layer(x), _reference_connection_table_conv(x, per_map, bias, table), atol=1e-5)
+
+
+def test_each_map_is_initialised_with_its_own_fan_in():
+    layer = ConnectionTableConv2D(kernel_initializer=keras.initializers.GlorotUniform(seed=3))
+    layer.build((None, 14, 14, 6))
+    for k, (kernel, inputs) in enumerate(zip(layer.kernels, layer.connection_table)):
+        alone = keras.initializers.GlorotUniform(seed=3 + k)((5, 5, len(inputs), 1))
+        np.testing.assert_array_equal(ops.convert_to_numpy(kernel), ops.convert_to_numpy(alone))
