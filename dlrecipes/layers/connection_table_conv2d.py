@@ -238,7 +238,8 @@ class ConnectionTableConv2D(keras.layers.Layer):
         )
         if not per_map:
             return super().load_own_variables(store)
-        stacked = np.concatenate([np.asarray(store[str(k)])[..., 0] for k in range(self.filters)], 2)
+        kernels = [np.asarray(store[str(k)])[..., 0] for k in range(self.filters)]
+        stacked = np.concatenate(kernels, axis=2)  # (kh, kw, total_connections)
         self.kernel.assign(stacked)
         if self.use_bias:
             self.bias.assign(np.asarray(store[str(self.filters)]))
