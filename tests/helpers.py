@@ -268,11 +268,20 @@ def rl_run_contents(run_dir: Path):
     return arrays, data, rows
 
 
+def logged_scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """A run's TensorBoard scalars by tag, without the ones that measure time."""
+    from dlrecipes import event_files
+
+    found = event_files.scalars(Path(run_dir) / "tensorboard")
+    return {tag: points for tag, points in found.items() if "per_second" not in tag}
+
+
 def check_rl_resume(recipe, tmp_path: Path, monkeypatch):
     """Train ``recipe`` straight, then again with a crash right after its first checkpoint,
     then ``resume=True``; assert the two runs agree bit for bit.
 
-    Checked: the metrics (times aside), the episodes (none lost or repeated), every saved
+    Checked: the metrics (times aside), the episodes (none lost or repeated), the
+    TensorBoard scalars (each logged once, with the straight run's values), every saved
     array (weights or table, target, optimizer moments, replay, best agent).
 
     Returns:
@@ -306,6 +315,8 @@ def check_rl_resume(recipe, tmp_path: Path, monkeypatch):
     arrays_a, data_a, rows_a = rl_run_contents(straight)
     arrays_b, data_b, rows_b = rl_run_contents(interrupted)
     assert rows_a == rows_b  # the same episodes, none lost or duplicated
+    # TensorBoard: every scalar logged once, as in the straight run (times aside)
+    assert logged_scalars(interrupted) == logged_scalars(straight)
     assert sorted(arrays_a) == sorted(arrays_b)
     for key in arrays_a:
         np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)

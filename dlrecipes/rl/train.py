@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from dlrecipes import atomic
+from dlrecipes import atomic, event_files
 from dlrecipes.recipe import AgentSpec, Recipe, RecipeError
 from dlrecipes.rl import checkpoint as checkpoints
 from dlrecipes.rl.agent import AGENTS, Agent, Params
@@ -173,9 +173,12 @@ class _TrainingLoop:
     def start(self, resume: bool) -> None:
         """Begin a fresh run, or continue from ``run_dir/checkpoint``; open the logs."""
         if resume:
-            self.rollout = self._restore()
+            self.rollout, saved_at = self._restore()
         else:
-            self.rollout = Rollout.start(self._new_envs, self.seed)
+            self.rollout, saved_at = Rollout.start(self._new_envs, self.seed), -math.inf
+        # Events logged after the checkpoint would be logged again: cut them (all of
+        # them when starting over); a checkpoint without ``saved_at`` keeps every event.
+        event_files.cut_back(self.run_dir / "tensorboard", saved_at)
         self.episode_log = EpisodeLog(
             self.run_dir / "episodes.csv", self.counters.episodes if resume else None
         )
@@ -191,7 +194,9 @@ class _TrainingLoop:
                 flush=True,
             )
 
-    def _restore(self) -> Rollout:
+    def _restore(self) -> tuple[Rollout, float]:
+        """The rollout of ``run_dir/checkpoint`` (and the state it holds put back into the
+        agent and the counters), with the checkpoint's wall time."""
         arrays, data = checkpoints.load(self.run_dir / "checkpoint")
         self.agent.set_state(_prefixed(arrays, "agent/"), data["agent"])
         self.counters = _Counters.from_json(data["counters"])
@@ -199,7 +204,8 @@ class _TrainingLoop:
         self.recent_returns.extend(data["recent_returns"])
         self.best_params = _prefixed(arrays, "best/") or None
         reset_seed = self.seed + 7_919 * self.counters.step
-        return Rollout.restore(self._new_envs, arrays, data.get("envs"), reset_seed)
+        rollout = Rollout.restore(self._new_envs, arrays, data.get("envs"), reset_seed)
+        return rollout, float(data.get("saved_at", math.inf))
 
     def elapsed(self) -> float:
         """Training seconds so far, over every segment of a resumed run."""
@@ -364,10 +370,12 @@ class _TrainingLoop:
             "eval_history": self.eval_history,
             "recent_returns": list(self.recent_returns),
             "envs": env_data,
+            "saved_at": time.time(),  # every event logged so far is older (see start)
         }
-        checkpoints.save(self.run_dir / "checkpoint", arrays, data)
+        # Logs first: a run killed after the checkpoint has all they hold up to it.
         self.episode_log.flush()
         self.writer.flush()
+        checkpoints.save(self.run_dir / "checkpoint", arrays, data)
 
     def final_evaluation(self) -> dict[str, Any]:
         """Evaluate the best agent (the final one if no evaluation ran); close the logs."""

@@ -938,25 +938,10 @@ def _shared_keys(histories: dict[str, list[dict]]) -> list[str]:
 def _greedy_returns(run_dir: Path | None) -> tuple[list[float], list[float]]:
     """The periodic greedy evaluations of an RL run (``eval/return_mean`` by env step),
     read from its TensorBoard event files as data (protobuf records; no TensorFlow)."""
-    import struct
+    from dlrecipes import event_files
 
-    from tensorboard.compat.proto import event_pb2
-
-    points: dict[int, float] = {}
     folder = None if run_dir is None else run_dir / "tensorboard"
-    for path in sorted(folder.glob("events.out.tfevents.*")) if folder and folder.is_dir() else []:
-        data, offset = path.read_bytes(), 0
-        while offset + 12 <= len(data):  # record: length (8), crc (4), data, crc (4)
-            (length,) = struct.unpack_from("<Q", data, offset)
-            record = data[offset + 12 : offset + 12 + length]
-            offset += 12 + length + 4
-            try:
-                event = event_pb2.Event.FromString(record)
-            except Exception:  # a record cut short by a killed run: stop reading this file
-                break
-            for value in event.summary.value:
-                if value.tag == "eval/return_mean":
-                    points[int(event.step)] = float(value.simple_value)
+    points = dict(event_files.scalars(folder).get("eval/return_mean", [])) if folder else {}
     steps = sorted(points)
     return [float(s) for s in steps], [points[s] for s in steps]
 

@@ -15,7 +15,9 @@ data only (no pickle), in ``run_dir/backup/``, swapped in atomically:
   the throughput counters, early stopping's counters, Python's and NumPy's
   generator states, and a caller's ``carried`` values (e.g. per-epoch probes);
 * ``files/``: copies of ``history.csv`` and ``series.json`` as they were at that
-  epoch, put back on resume so each epoch is in them once.
+  epoch, put back on resume so each epoch is in them once; ``state.json``'s
+  ``saved_at`` (wall time) cuts the TensorBoard event files back to the backup
+  (:func:`dlrecipes.event_files.cut_back`), so they too hold each epoch once.
 
 Order of a resumed fit: :func:`load` the backup, ``model.fit(initial_epoch=epoch)``,
 and at ``on_train_begin`` (after early stopping's own reset) every value is
@@ -28,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from dlrecipes import atomic
+from dlrecipes import atomic, event_files
 from dlrecipes.spec import RecipeError
 from dlrecipes.training.seeding import random_state, set_random_state
 
@@ -199,6 +202,8 @@ class TrainingBackup(keras.callbacks.Callback):
             "format": FORMAT,
             "epoch": self.epochs_done,
             "finished": finished,
+            # after every event of these epochs was logged (this callback runs last)
+            "saved_at": time.time(),
             # early stopping ended training at this epoch: a resumed fit runs no more
             "stopped": bool(self.model.stop_training),
             "history": self.history,
@@ -249,12 +254,16 @@ def restore_state(model, backup: Backup, early_stopping=None, throughput=None) -
 
 
 def restore_files(run_dir: str | Path, backup: Backup | None) -> None:
-    """Put the run directory's :data:`KEPT_FILES` back as they were at the backup, so a
-    resumed run appends each epoch once; without a backup, ``history.csv`` starts anew.
+    """Put the run directory's :data:`KEPT_FILES` back as they were at the backup and cut
+    its TensorBoard events back to the backup's time, so a resumed run logs each epoch
+    once; without a backup, ``history.csv`` and the events start anew.
 
     Call it before ``model.fit``: ``CSVLogger`` opens ``history.csv`` at the start of training.
     """
     run_dir = Path(run_dir)
+    # A backup older than ``saved_at`` keeps every event (math.inf): nothing to cut by.
+    saved_at = backup.data.get("saved_at", math.inf) if backup is not None else -math.inf
+    event_files.cut_back(run_dir / "tensorboard", saved_at)
     for name in KEPT_FILES:
         kept = backup.directory / "files" / name if backup is not None else None
         if kept is not None and kept.is_file():

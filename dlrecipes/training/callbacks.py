@@ -1,4 +1,5 @@
-"""Callbacks: throughput meter and the divergence guard (which names the data's fault first)."""
+"""Callbacks: throughput meter, the divergence guard (which names the data's fault first)
+and TensorBoard logs flushed every epoch."""
 
 from __future__ import annotations
 
@@ -49,6 +50,20 @@ class Throughput(keras.callbacks.Callback):
         if self.steady_seconds > 0:
             return self.steady_steps / self.steady_seconds
         return self.steps / self.fit_seconds if self.fit_seconds else 0.0
+
+
+class EpochTensorBoard(keras.callbacks.TensorBoard):
+    """Keras' ``TensorBoard`` callback with its event files flushed at every epoch end.
+
+    TensorFlow's summary writers flush every 2 minutes; a run killed in between lost
+    the epochs since. Flushed each epoch, the events of every epoch a backup holds
+    are on disk when the backup is taken (the backup callback runs after this one).
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        for writer in getattr(self, "_writers", {}).values():
+            writer.flush()
 
 
 #: Inputs larger than this (in absolute value) overflow float32 activations easily.

@@ -20,7 +20,7 @@ import keras
 from dlrecipes.recipe import RecipeError
 from dlrecipes.training import backup as backups
 from dlrecipes.training.augmented_batches import AugmentedBatches
-from dlrecipes.training.callbacks import DivergenceGuard, Throughput
+from dlrecipes.training.callbacks import DivergenceGuard, EpochTensorBoard, Throughput
 from dlrecipes.training.compile_path import choose
 from dlrecipes.training.optimizers import make_optimizer
 from dlrecipes.training.seeding import set_determinism
@@ -202,9 +202,7 @@ def fit(
         )
         if train.tensorboard:
             all_callbacks.append(
-                keras.callbacks.TensorBoard(
-                    str(run_dir / "tensorboard"), write_graph=False, profile_batch=0
-                )
+                EpochTensorBoard(str(run_dir / "tensorboard"), write_graph=False, profile_batch=0)
             )
         all_callbacks.append(backup)  # last: it keeps what the others wrote for the epoch
     verbose = verbose if verbose != "auto" else train.verbose

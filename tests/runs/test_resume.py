@@ -29,6 +29,7 @@ import dlrecipes
 from dlrecipes.runs import directory, prepare_recipe
 from dlrecipes.spec import RecipeError, recipe_to_toml
 from dlrecipes.training.callbacks import Throughput
+from tests.helpers import logged_scalars
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,6 +169,7 @@ def _comparable(run_dir: Path) -> dict:
     out = {"metrics": _without_volatile(json.loads((run_dir / "metrics.json").read_text()))}
     if (run_dir / "history.csv").is_file():
         out["history"] = (run_dir / "history.csv").read_text()
+    out["tensorboard"] = logged_scalars(run_dir)  # each epoch once, the same values
     if (run_dir / "episodes.csv").is_file():
         with (run_dir / "episodes.csv").open() as handle:
             rows = csv.DictReader(handle)
