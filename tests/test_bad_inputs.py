@@ -923,6 +923,13 @@ def check_one_error_line(status: int, stderr: str, expected: str, out: Path | No
     if out is not None and out.exists():
         claimed = [str(p) for p in out.rglob("metrics.json")]
         assert not claimed, f"a failed run wrote {claimed}"
+        # a folder that says neither what ran nor what failed is litter
+        shells = [
+            str(p.parent)
+            for p in out.rglob("recipe.toml")
+            if not (p.parent / "FAILED.txt").exists() and not any(p.parent.glob("*/"))
+        ]
+        assert not shells, f"a failed command left {shells}"
 
 
 def test_there_are_enough_cases_over_every_command():

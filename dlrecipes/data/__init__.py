@@ -106,6 +106,18 @@ def source_names() -> list[str]:
     return sorted(SOURCES)
 
 
+def check_source_name(source: str) -> None:
+    """Raise a one-line :class:`DataUnavailableError` unless ``source`` (``"NAME"`` or
+    ``"NAME:ARGUMENT"``) names one of :data:`SOURCES`; nothing is loaded."""
+    name = source.partition(":")[0]
+    if name not in SOURCES:
+        close = difflib.get_close_matches(name, SOURCES, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise DataUnavailableError(
+            f"unknown data source {source!r}.{hint} Expected one of: {', '.join(source_names())}"
+        )
+
+
 def load_raw(source: str, options: dict | None = None, seed: int = 0) -> RawData:
     """Run a source's loader: ``"mnist_idx:DIR"`` -> :class:`RawData` (no preprocessing).
 
@@ -113,13 +125,8 @@ def load_raw(source: str, options: dict | None = None, seed: int = 0) -> RawData
     numeric, non-empty, finite inputs, class labels in range, a test split shaped
     like the training split; anything else is a one-line :class:`DataUnavailableError`.
     """
+    check_source_name(source)
     name, _, argument = source.partition(":")
-    if name not in SOURCES:
-        close = difflib.get_close_matches(name, SOURCES, n=3, cutoff=0.6)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise DataUnavailableError(
-            f"unknown data source {source!r}.{hint} Expected one of: {', '.join(source_names())}"
-        )
     module_name, function_name = SOURCES[name].loader.split(":")
     loader = getattr(importlib.import_module(module_name), function_name)
     return check_raw(loader(argument, dict(options or {}), seed), source)
@@ -144,6 +151,7 @@ __all__ = [
     "SOURCES",
     "Source",
     "Splits",
+    "check_source_name",
     "load",
     "load_raw",
     "source_names",

@@ -309,6 +309,16 @@ def _run_arm(variant, arm: Resolved, index, count, compare_dir, verbose, say) ->
     )
 
 
+def _check_data_sources(arms) -> None:
+    """Every arm's ``data.source`` names a known source (a misspelt one fails here,
+    before the first arm runs and before the comparison's directory exists)."""
+    from dlrecipes import data
+
+    for arm in arms:
+        if arm.recipe.data.source:
+            data.check_source_name(arm.recipe.data.source)
+
+
 def compare(
     recipe: str | Path | Recipe | Resolved,
     *,
@@ -393,12 +403,19 @@ def compare(
         )
         for variant in _select(base, only)
     ]
+    _check_data_sources(arm for _, arm in arms)
     compare_dir = directory.create(out, base, prefix="compare-", lock=False)
     say = (lambda *a: None) if quiet else (lambda text: print(text, flush=True))
-    results = [
-        _run_arm(variant, arm, index, len(arms), compare_dir, verbose, say)
-        for index, (variant, arm) in enumerate(arms, start=1)
-    ]
+    try:
+        results = [
+            _run_arm(variant, arm, index, len(arms), compare_dir, verbose, say)
+            for index, (variant, arm) in enumerate(arms, start=1)
+        ]
+    except RecipeError:
+        # the first arm could not start (its data is missing, say): leave nothing behind
+        if not any(path.is_dir() for path in compare_dir.iterdir()):
+            directory.discard_if_unused(compare_dir)
+        raise
     rows = [{"variant": v.name, **v.row} for v in results]
     csv_path = compare_dir / "compare.csv"
     _write_csv(csv_path, rows, results)

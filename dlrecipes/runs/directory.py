@@ -241,13 +241,16 @@ def finish(run_dir: Path, metrics: dict) -> None:
 
 def discard_if_unused(run_dir: Path) -> bool:
     """Remove a new run directory that holds nothing but its ``recipe.toml`` (and an
-    empty ``plots/``): a run that failed before producing anything leaves nothing."""
+    empty ``plots/``), and its recipe's folder if that is left empty: a run that failed
+    before producing anything leaves nothing."""
     run_dir = Path(run_dir)
     names = {path.name for path in run_dir.iterdir()}
     plots = run_dir / "plots"
     if not names <= _FRESH or (plots.is_dir() and any(plots.iterdir())):
         return False
     shutil.rmtree(run_dir)
+    if not any(run_dir.parent.iterdir()):
+        run_dir.parent.rmdir()  # OUT/<recipe>/, made for this run
     return True
 
 

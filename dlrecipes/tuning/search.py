@@ -243,7 +243,7 @@ def tune(
     search_dir = search_dir_for(out, base.name, tuner)
     if fresh and my_role == "single" and search_dir.exists():
         shutil.rmtree(search_dir)
-    splits = _load_data(base)  # a bad data source fails here, before anything is written
+    splits = _checked_data(base)  # bad data fails here, before anything is written
     _check_settings(search_dir, base, tuner, write=my_role != "worker")
 
     if workers:
@@ -266,19 +266,22 @@ def tune(
     )
 
 
-def _load_data(recipe: Recipe):
+def _checked_data(base: Recipe):
+    """The search's data, loaded once and checked against the recipe (its loss and
+    metrics fit the targets, a ``val_`` objective has a validation split), so that a
+    mismatch fails before the search directory exists."""
     from dlrecipes import data
+    from dlrecipes.models.build import check_task
 
-    return data.load(recipe.data, seed=recipe.seed)
-
-
-def _check_objective(base, splits) -> None:
+    splits = data.load(base.data, seed=base.seed)
+    check_task(base, splits)
     objective = base.search.objective
     if objective.startswith("val_") and len(splits.x_val) == 0:
         raise RecipeError(
             f"search.objective {objective!r} needs a validation split; "
             f"{splits.source} has none (data.val_fraction={base.data.val_fraction})"
         )
+    return splits
 
 
 def _tune_optuna(
@@ -333,8 +336,7 @@ def _tune_optuna(
             shutil.rmtree(search_dir)
         if storage_url and not storage_url.startswith("journal:"):
             engine.delete_study(engine.open_storage(storage_url, search_dir), base, sampler)
-    splits = _load_data(base)
-    _check_objective(base, splits)
+    splits = _checked_data(base)
     _check_settings(search_dir, base, f"{label}+{pruner}", write=worker_index is None)
     storage = engine.open_storage(storage_url, search_dir, heartbeat_seconds)
     index = int(worker_index or 0)
@@ -402,7 +404,6 @@ def _search(base, params, tuner, trials, search_dir, my_role, verbose, splits) -
     from dlrecipes.tuning.tuners import make_tuner
 
     objective = base.search.objective
-    _check_objective(base, splits)
     hypermodel = RecipeHyperModel(base, splits, params, verbose=2 if verbose >= 2 else 0)
     tuner_id = distributed.tuner_id()
     progress = SearchProgress(

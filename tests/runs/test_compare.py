@@ -65,6 +65,34 @@ def test_compare_unknown_variant_and_bad_override_fail_before_running(tmp_path):
     assert not (tmp_path / "optimizers").exists()
 
 
+def test_compare_whose_data_cannot_load_leaves_nothing_behind(tmp_path):
+    """A misspelt source fails before the first arm; a missing directory fails in the
+    first arm, and the comparison's folder (and the recipe's, made for it) goes."""
+    out = tmp_path / "out"
+    with pytest.raises(RecipeError, match="unknown data source 'idx:/x'"):
+        compare("optimizers", smoke=True, overrides=["data.source=idx:/x"], out=out, quiet=True)
+    assert not out.exists()
+    missing = f"data.source=mnist_idx:{tmp_path / 'missing'}"
+    with pytest.raises(RecipeError, match="MNIST directory not found"):
+        compare("optimizers", smoke=True, overrides=[missing], out=out, quiet=True)
+    assert out.is_dir() and list(out.iterdir()) == []
+
+
+def test_a_later_arm_failing_keeps_the_arms_that_ran(tmp_path):
+    import dataclasses
+
+    from dlrecipes.recipe import Variant
+    from recipes.optimizers import RECIPE
+
+    missing = f"mnist_idx:{tmp_path / 'missing'}"
+    arms = (Variant("sgd", {"train.optimizer": "sgd"}), Variant("gone", {"data.source": missing}))
+    with pytest.raises(RecipeError, match="MNIST directory not found"):
+        compare(dataclasses.replace(RECIPE, variants=arms), smoke=True, out=tmp_path, quiet=True)
+    (compare_dir,) = (tmp_path / "optimizers").iterdir()
+    assert list(compare_dir.glob("sgd/optimizers/*/metrics.json"))  # the finished arm is kept
+    assert not (compare_dir / "compare.json").exists()  # no table claims a comparison
+
+
 def test_cli_compare_without_variants_is_a_one_line_error(tmp_path, capsys):
     assert main(["compare", "mlp", "--smoke", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
