@@ -775,6 +775,7 @@ def compare_seeds(
             earlier + time.perf_counter() - started,
             jobs,
         )
+        directory.release(compare_dir)
     if report:
         result.report = write_report(compare_dir)
     say("")

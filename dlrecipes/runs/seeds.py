@@ -997,6 +997,7 @@ class SeedsResult:
 
 def new_group(resolved: Resolved, seeds, out, jobs, kind: str, prefix: str, **extra):
     group_dir = make_group_dir(out, resolved.recipe.name, prefix)
+    directory.claim(group_dir)  # released by release_group when this attempt ends
     info = {
         "kind": kind,
         "recipe": resolved.recipe.name,
@@ -1042,6 +1043,8 @@ def resume_group(
             f"--resume {str(group_dir)!r} is a group of recipe {resolved.recipe.name!r}. "
             f"Received recipe: {str(name)!r}"
         )
+    # Two attempts at one group would run the same seeds twice: the second is refused.
+    directory.claim(group_dir)
     wanted = list(info.get("seeds") or [])
     wanted += [s for s in (parse_seeds(seeds) if seeds is not None else ()) if s not in wanted]
     if wanted != info.get("seeds"):
@@ -1122,6 +1125,7 @@ def run_seeds(
         summary["wall_time_s"] = round(earlier + time.perf_counter() - started, 3)
         summary["jobs"], summary["threads_per_job"] = jobs, threads_per_job(jobs)
         write_summary(group_dir, summary)
+        directory.release(group_dir)
     plots = write_curves(group_dir / "plots", base, {base.name: runs}, "seeds_")
     outcome = SeedsResult(group_dir, base, runs, summary, plots)
     if report:

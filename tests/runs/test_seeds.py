@@ -208,6 +208,36 @@ def test_resume_refuses_another_recipe_or_a_changed_recipe(tmp_path, monkeypatch
         seeds.run_seeds(resume=tmp_path)
 
 
+def test_a_group_run_by_another_live_process_is_not_resumed_twice(tmp_path, monkeypatch):
+    """The group holds ``run.lock`` while an attempt runs it: a second ``--resume`` of the
+    same group (another terminal, a second job of a scheduler) is a one-line refusal;
+    once the holder is gone the lock is taken over, and a finished attempt leaves none."""
+    import socket
+    import subprocess
+    import sys
+
+    from dlrecipes.runs import directory
+
+    calls: list = []
+    monkeypatch.setattr(seeds, "run", _fake_run({0: 0.9, 1: 0.91}, {}, calls))
+    group = seeds.run_seeds("optimizers", seeds=2, smoke=True, out=tmp_path, quiet=True)
+    assert not (group.group_dir / directory.LOCK).exists()
+    (group.runs[1].run_dir / "metrics.json").unlink()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = {"pid": other.pid, "host": socket.gethostname(), "started": "now"}
+        directory.write_json(group.group_dir / directory.LOCK, lock)
+        calls.clear()
+        with pytest.raises(RecipeError, match=f"is being run by process {other.pid}"):
+            seeds.run_seeds(resume=group.group_dir, quiet=True, report=False)
+        assert calls == []  # nothing ran
+    finally:
+        other.kill()
+        other.wait()
+    seeds.run_seeds(resume=group.group_dir, quiet=True, report=False)
+    assert calls == [(1, True)] and not (group.group_dir / directory.LOCK).exists()
+
+
 # ----------------------------------------------------------------------------- verdicts
 
 
