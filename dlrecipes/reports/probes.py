@@ -293,7 +293,15 @@ def _probe_gradient_norms(stage, model, x, y, recipe, run_dir) -> Measurement:
     ylabel = "||dJ/dW|| at initialisation"
     plt = pyplot()
     fig, axis = plt.subplots(figsize=(6, 4))
-    axis.bar(np.arange(1, len(norms) + 1), norms)
+    # A norm of exactly 0 (the gradient underflowed, e.g. tiny initial weights) has no
+    # place on a log axis: it is drawn at a floor far below the others and labelled 0.
+    norms_array = np.asarray(norms, dtype=float)
+    positive = norms_array[norms_array > 0]
+    floor = positive.min() * 1e-3 if positive.size else 1e-30
+    layers = np.arange(1, len(norms) + 1)
+    axis.bar(layers, np.maximum(norms_array, floor))
+    for layer in layers[norms_array <= 0]:
+        axis.annotate("0", (layer, floor), ha="center", va="bottom")
     axis.set_yscale("log")
     axis.set_xlabel(LAYER_AXIS)
     axis.set_ylabel(ylabel)

@@ -77,6 +77,22 @@ def test_init_probes_write_series_plots_and_scalars(tmp_path):
     json.dumps(scalars)
 
 
+def test_gradient_norms_of_zero_are_plotted_without_a_log_scale_warning(tmp_path):
+    """Zero initial weights under ReLU: every activation is 0, so every kernel's gradient
+    is exactly 0 (as tiny initial weights underflow in a deep net, the initializers
+    recipe's small_random arm); the bar chart still draws them, at a floor labelled 0."""
+    import warnings
+
+    splits = _digits_like()
+    model = _mlp(activation="relu", initializer="zeros")
+    norms = probes.gradient_norms(model, splits.x_train[:256], splits.y_train[:256], LOSS)
+    assert norms == [0.0, 0.0, 0.0, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib: "Data has no positive values"
+        probes.run_probes(("gradient_norms",), "init", model, splits, _recipe(), tmp_path)
+    assert_png(tmp_path / "plots" / "gradient_norms.png")
+
+
 def test_end_probe_hidden_unit_spread_sees_symmetry(tmp_path):
     splits = _digits_like()
     initializer = {"class_name": "Zeros", "config": {}}
