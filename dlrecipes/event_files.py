@@ -36,14 +36,12 @@ def event_files(directory: str | Path) -> list[Path]:
     return sorted(directory.rglob("events.out.tfevents.*"))
 
 
-def read_events(path: str | Path) -> Iterator:
-    """The ``Event`` protobufs of one file, in the order they were written.
-
-    A record cut short (the process was killed while writing it) ends the file.
-    """
+def _records(data: bytes) -> Iterator[tuple[object, int]]:
+    """``(Event, offset after it)`` for each whole record of an event file's bytes; a
+    record cut short (the process was killed while writing it) or damaged ends them."""
     from tensorboard.compat.proto import event_pb2
 
-    data, offset = Path(path).read_bytes(), 0
+    offset = 0
     while offset + _HEADER <= len(data):
         (length,) = struct.unpack_from("<Q", data, offset)
         end = offset + _HEADER + length
@@ -53,8 +51,15 @@ def read_events(path: str | Path) -> Iterator:
             event = event_pb2.Event.FromString(data[offset + _HEADER : end])
         except Exception:  # noqa: BLE001 - protobuf's DecodeError: a damaged record
             return
-        yield event
         offset = end + _FOOTER
+        yield event, offset
+
+
+def read_events(path: str | Path) -> Iterator:
+    """The ``Event`` protobufs of one file, in the order they were written (up to a
+    record cut short by a killed process)."""
+    for event, _ in _records(Path(path).read_bytes()):
+        yield event
 
 
 def _value(summary_value) -> float | None:
@@ -101,11 +106,12 @@ def cut_back(directory: str | Path, wall_time: float) -> int:
 
     removed = 0
     for path in event_files(directory):
-        events = list(read_events(path))
-        kept = [event for event in events if event.wall_time <= wall_time]
-        cut = len(events) - len(kept)
-        complete = sum(_HEADER + len(e.SerializeToString()) + _FOOTER for e in events)
-        if cut == 0 and complete == path.stat().st_size:
+        data = path.read_bytes()
+        records = list(_records(data))
+        kept = [event for event, _ in records if event.wall_time <= wall_time]
+        cut = len(records) - len(kept)
+        whole = (records[-1][1] if records else 0) == len(data)  # no half-written tail
+        if cut == 0 and whole:
             continue
         removed += cut
         if not any(event.HasField("summary") for event in kept):

@@ -413,8 +413,8 @@ def compare(
         ]
     except RecipeError:
         # the first arm could not start (its data is missing, say): leave nothing behind
-        if not any(path.is_dir() for path in compare_dir.iterdir()):
-            directory.discard_if_unused(compare_dir)
+        # (a folder holding an arm's run is kept)
+        directory.discard_if_unused(compare_dir)
         raise
     rows = [{"variant": v.name, **v.row} for v in results]
     csv_path = compare_dir / "compare.csv"

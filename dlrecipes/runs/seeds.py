@@ -997,7 +997,7 @@ class SeedsResult:
 
 def new_group(resolved: Resolved, seeds, out, jobs, kind: str, prefix: str, **extra):
     group_dir = make_group_dir(out, resolved.recipe.name, prefix)
-    directory.claim(group_dir)  # released by release_group when this attempt ends
+    directory.claim(group_dir)  # released when this attempt has written its summary
     info = {
         "kind": kind,
         "recipe": resolved.recipe.name,
